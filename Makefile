@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh machine with python3 and make:
+#   make demo   – virtualenv, migrations, Lào Cai demo data, web server + worker on :8000
+#   make test   – the whole test suite (installs Debian's chromium for the browser tests)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint messages bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests drive Debian's chromium; install it when missing (needs root, as on CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+demo: $(VENV)/.runtime
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py demo_server --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev chromium
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+messages: $(VENV)/.dev
+	cd motcua && ../$(PY) ../manage.py makemessages -l vi -l en --no-location
+	cd motcua && ../$(PY) ../manage.py compilemessages
+
+bench: $(VENV)/.dev
+	$(PY) bench/search.py
+
+clean:
+	rm -rf $(VENV) var

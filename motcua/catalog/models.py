@@ -1,0 +1,206 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from motcua.core.calendar import DurationKind
+from motcua.organizations.models import AgencyType
+
+
+class Level(models.TextChoices):
+    CENTRAL = "central", _("central")
+    PROVINCE = "province", _("province")
+    COMMUNE = "commune", _("commune")
+
+
+class OnlineLevel(models.TextChoices):
+    FULL = "full", _("full process online")
+    PARTIAL = "partial", _("partly online")
+    OFFLINE = "offline", _("in person only")
+    UNKNOWN = "unknown", _("not published")
+
+
+class FeeStatus(models.TextChoices):
+    FREE = "free", _("free of charge")
+    CHARGED = "charged", _("fee charged")
+    UNKNOWN = "unknown", _("not published")
+
+
+class VersionState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    RETIRED = "retired", _("retired")
+
+
+class Sector(models.Model):
+    """A field of procedures (lĩnh vực), e.g. Hộ tịch, Chứng thực, Đất đai."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    """An administrative procedure, identified by its national code.
+
+    Its content lives in versions; `current` points at the published version in
+    force, kept by the catalog services.
+    """
+
+    code = models.CharField(_("national code"), max_length=20, unique=True)
+    current = models.OneToOneField(
+        "ProcedureVersion", verbose_name=_("version in force"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.current.name if self.current else ''}".strip()
+
+
+class ProcedureVersion(models.Model):
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=VersionState.choices, default=VersionState.DRAFT
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+
+    name = models.CharField(_("name"), max_length=1000)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("field"), on_delete=models.PROTECT, related_name="versions"
+    )
+    levels = models.JSONField(_("levels"), default=list, blank=True)
+    competent_agency_types = models.JSONField(_("competent agency types"), default=list, blank=True)
+    agency_text = models.TextField(_("competent agency (as published)"), blank=True)
+
+    processing_time_text = models.TextField(_("processing time (as published)"), blank=True)
+    duration_kind = models.CharField(
+        _("processing time unit"), max_length=20, choices=DurationKind.choices, blank=True
+    )
+    duration_amount = models.PositiveIntegerField(_("processing time amount"), null=True, blank=True)
+
+    fee_text = models.TextField(_("fees (as published)"), blank=True)
+    fee_status = models.CharField(
+        _("fee"), max_length=10, choices=FeeStatus.choices, default=FeeStatus.UNKNOWN
+    )
+
+    online_level = models.CharField(
+        _("online level"), max_length=10, choices=OnlineLevel.choices, default=OnlineLevel.UNKNOWN
+    )
+    online_level_reason = models.TextField(_("why not fully online"), blank=True)
+    online_payment = models.BooleanField(_("online payment enabled"), default=False)
+    boundary_independent = models.BooleanField(
+        _("independent of administrative boundaries"), default=False
+    )
+    submission_place = models.TextField(_("where to submit"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    demo_fields = models.JSONField(
+        _("demo values"), default=list, blank=True,
+        help_text=_("Fields whose values were made up for the demo, not taken from a source."),
+    )
+    import_problems = models.JSONField(
+        _("import problems"), default=list, blank=True,
+        help_text=_("Parts of the published text the importer could not read."),
+    )
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procedure version")
+        verbose_name_plural = _("procedure versions")
+        ordering = ["procedure", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="procedure_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"
+
+    @property
+    def agency_type_labels(self) -> list[str]:
+        return [str(AgencyType(t).label) for t in self.competent_agency_types if t in AgencyType.values]
+
+
+class FeeKind(models.TextChoices):
+    FIXED = "fixed", _("per dossier")
+    PER_PAGE = "per_page", _("per page")
+    PER_COPY = "per_copy", _("per copy")
+    PER_DOCUMENT = "per_document", _("per document")
+    PER_TRANSACTION = "per_transaction", _("per transaction")
+    PER_CASE = "per_case", _("per case")
+    EXEMPTION = "exemption", _("exemption")
+
+
+class FeeChannel(models.TextChoices):
+    ANY = "any", _("any channel")
+    IN_PERSON = "in_person", _("filed in person")
+    ONLINE = "online", _("filed online")
+
+
+class FeeItem(models.Model):
+    """One line of a fee schedule, in integer VND."""
+
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="fees")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=20, choices=FeeKind.choices)
+    amount_vnd = models.PositiveBigIntegerField(_("amount (VND)"), null=True, blank=True)
+    from_quantity = models.PositiveSmallIntegerField(
+        _("from unit number"), null=True, blank=True,
+        help_text=_("For tiered fees, e.g. 3 for 'from the third page on'."),
+    )
+    max_vnd = models.PositiveBigIntegerField(_("maximum (VND)"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=FeeChannel.choices, default=FeeChannel.ANY
+    )
+    condition = models.CharField(_("condition"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("fee")
+        verbose_name_plural = _("fees")
+        ordering = ["version", "position"]
+
+
+class PaperForm(models.TextChoices):
+    ORIGINAL = "original", _("original")
+    COPY = "copy", _("copy")
+    CERTIFIED_COPY = "certified_copy", _("certified copy")
+    ORIGINAL_OR_COPY = "original_or_copy", _("original or copy")
+    UNSPECIFIED = "unspecified", _("not specified")
+
+
+class RequiredPaper(models.Model):
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.CASCADE, related_name="papers")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.TextField(_("name"))
+    form = models.CharField(
+        _("original or copy"), max_length=20, choices=PaperForm.choices,
+        default=PaperForm.UNSPECIFIED,
+    )
+    count = models.PositiveSmallIntegerField(_("number of copies"), null=True, blank=True)
+    reusable = models.BooleanField(
+        _("reusable from the citizen's document store"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("required paper")
+        verbose_name_plural = _("required papers")
+        ordering = ["version", "position"]
+
+    def __str__(self) -> str:
+        return self.name
