@@ -204,3 +204,18 @@ class RequiredPaper(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CatalogRevision(models.Model):
+    """One row counting catalog changes.
+
+    Every catalog service bumps it in the same transaction as its write, so each
+    process can tell with one indexed read whether its in-memory search index is stale.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("catalog revision")
