@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.portal",
     "motcua.api",
+    "motcua.demo",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -151,3 +152,16 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not (self.morning_start < self.morning_end <= self.afternoon_start < self.afternoon_end):
+            raise ValidationError(
+                _("Office hours must run in order: morning opens, morning closes, "
+                  "afternoon opens, afternoon closes.")
+            )
+        if not self.working_weekdays or any(
+            c not in "0123456" for c in self.working_weekdays
+        ) or len(set(self.working_weekdays)) != len(self.working_weekdays):
+            raise ValidationError(
+                {"working_weekdays": _("Use distinct digits 0 (Monday) to 6 (Sunday).")}
+            )
