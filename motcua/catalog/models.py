@@ -92,7 +92,13 @@ class ProcedureVersion(models.Model):
     duration_kind = models.CharField(
         _("processing time unit"), max_length=20, choices=DurationKind.choices, blank=True
     )
-    duration_amount = models.PositiveIntegerField(_("processing time amount"), null=True, blank=True)
+    duration_amount = models.PositiveIntegerField(
+        _("processing time amount"), null=True, blank=True
+    )
+    duration_notes = models.TextField(
+        _("processing time extensions"), blank=True,
+        help_text=_("Extensions and conditions of the processing time, quoted from the text."),
+    )
 
     fee_text = models.TextField(_("fees (as published)"), blank=True)
     fee_status = models.CharField(
@@ -108,6 +114,10 @@ class ProcedureVersion(models.Model):
         _("independent of administrative boundaries"), default=False
     )
     submission_place = models.TextField(_("where to submit"), blank=True)
+    province = models.CharField(
+        _("province"), max_length=100, blank=True,
+        help_text=_("The province whose published catalog this text comes from."),
+    )
     source = models.TextField(_("source"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     demo_fields = models.JSONField(
@@ -119,6 +129,10 @@ class ProcedureVersion(models.Model):
         help_text=_("Parts of the published text the importer could not read."),
     )
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
+    imported_entry = models.JSONField(
+        _("imported entry"), null=True, blank=True, editable=False,
+        help_text=_("The catalog-file entry this version was imported from, normalised."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -134,7 +148,10 @@ class ProcedureVersion(models.Model):
 
     @property
     def agency_type_labels(self) -> list[str]:
-        return [str(AgencyType(t).label) for t in self.competent_agency_types if t in AgencyType.values]
+        return [
+            str(AgencyType(t).label) for t in self.competent_agency_types
+            if t in AgencyType.values
+        ]
 
 
 class FeeKind(models.TextChoices):
@@ -174,6 +191,10 @@ class FeeItem(models.Model):
         verbose_name = _("fee")
         verbose_name_plural = _("fees")
         ordering = ["version", "position"]
+
+    def __str__(self) -> str:
+        amount = "" if self.amount_vnd is None else f" {self.amount_vnd}"
+        return f"{self.kind}{amount}"
 
 
 class PaperForm(models.TextChoices):
@@ -219,3 +240,6 @@ class CatalogRevision(models.Model):
 
     class Meta:
         verbose_name = _("catalog revision")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -1,0 +1,96 @@
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from motcua.catalog.models import FeeItem, Procedure, ProcedureVersion, RequiredPaper, Sector
+from motcua.catalog.services import catalog_revision_bump
+
+
+class RevisionBumpingAdmin(admin.ModelAdmin):
+    """Admin edits change what citizens search, so they move the catalog revision too."""
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            catalog_revision_bump()
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            catalog_revision_bump()
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            catalog_revision_bump()
+
+
+@admin.register(Sector)
+class SectorAdmin(RevisionBumpingAdmin):
+    search_fields = ["name"]
+
+
+class FeeItemInline(admin.TabularInline):
+    model = FeeItem
+    extra = 0
+
+
+class RequiredPaperInline(admin.TabularInline):
+    model = RequiredPaper
+    extra = 0
+
+
+@admin.register(ProcedureVersion)
+class ProcedureVersionAdmin(RevisionBumpingAdmin):
+    list_display = ["procedure", "number", "name", "sector", "state", "online_level", "valid_from"]
+    list_filter = ["state", "online_level", "fee_status", "sector", "boundary_independent"]
+    search_fields = ["procedure__code", "name"]
+    autocomplete_fields = ["procedure", "sector"]
+    list_select_related = ["procedure", "sector"]
+    inlines = [RequiredPaperInline, FeeItemInline]
+    readonly_fields = ["import_problems", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["procedure", "number", "state", ("valid_from", "valid_to"), "name",
+                           "sector", "levels", "competent_agency_types", "agency_text"]}),
+        (_("Processing time"), {"fields": ["processing_time_text",
+                                           ("duration_kind", "duration_amount"),
+                                           "duration_notes"]}),
+        (_("Fees"), {"fields": ["fee_text", "fee_status"]}),
+        (_("Online service"), {"fields": ["online_level", "online_level_reason", "online_payment",
+                                          "boundary_independent", "submission_place"]}),
+        (_("Source"), {"fields": ["province", "source", "notes", "demo_fields", "import_problems",
+                                  "created_at"]}),
+    ]
+
+
+class VersionInline(admin.TabularInline):
+    model = ProcedureVersion
+    fields = ["number", "name", "state", "valid_from", "valid_to"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(RevisionBumpingAdmin):
+    list_display = ["code", "current_name", "current_sector", "current_online_level"]
+    search_fields = ["code", "versions__name"]
+    list_select_related = ["current", "current__sector"]
+    raw_id_fields = ["current"]
+    inlines = [VersionInline]
+
+    @admin.display(description=_("name"), ordering="current__name")
+    def current_name(self, obj):
+        return obj.current.name if obj.current else "—"
+
+    @admin.display(description=_("field"))
+    def current_sector(self, obj):
+        return obj.current.sector if obj.current else "—"
+
+    @admin.display(description=_("online level"))
+    def current_online_level(self, obj):
+        return obj.current.get_online_level_display() if obj.current else "—"
