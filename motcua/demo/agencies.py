@@ -10,14 +10,18 @@ from __future__ import annotations
 from django.db import transaction
 
 from motcua.organizations.models import AdministrativeUnit, AgencyType, UnitLevel
-from motcua.organizations.services import agency_upsert
 from motcua.organizations.selectors import unit_list_communes
+from motcua.organizations.services import agency_upsert
 
 SUFFIX = "H37"
 PROVINCE_AGENCIES = [
     ("00", "Ủy ban nhân dân tỉnh Lào Cai", AgencyType.PROVINCE_PEOPLES_COMMITTEE, None),
-    ("01", "Trung tâm Phục vụ hành chính công tỉnh Lào Cai",
-     AgencyType.PROVINCE_SERVICE_CENTRE, "00"),
+    (
+        "01",
+        "Trung tâm Phục vụ hành chính công tỉnh Lào Cai",
+        AgencyType.PROVINCE_SERVICE_CENTRE,
+        "00",
+    ),
     ("02", "Sở Tư pháp tỉnh Lào Cai", AgencyType.DEPARTMENT, "00"),
     ("03", "Sở Nông nghiệp và Môi trường tỉnh Lào Cai", AgencyType.DEPARTMENT, "00"),
     ("04", "Văn phòng Đăng ký đất đai tỉnh Lào Cai", AgencyType.DEPARTMENT, "03"),
@@ -49,8 +53,12 @@ def demo_agencies_load(*, province_code: str) -> int:
     created = {}
     for number, name, agency_type, parent in PROVINCE_AGENCIES:
         created[number] = agency_upsert(
-            code=f"000.00.{number}.{SUFFIX}", name=name, type=agency_type, unit=province,
-            parent=created.get(parent) if parent else None, is_demo_data=True,
+            code=f"000.00.{number}.{SUFFIX}",
+            name=name,
+            type=agency_type,
+            unit=province,
+            parent=created.get(parent) if parent else None,
+            is_demo_data=True,
         )
     committee = created["00"]
     count = len(created)
@@ -61,7 +69,8 @@ def demo_agencies_load(*, province_code: str) -> int:
             agency = agency_upsert(
                 code=f"000.{index:02d}.{number}.{SUFFIX}",
                 name=pattern.format(name=_lower_first(commune.name)),
-                type=agency_type, unit=commune,
+                type=agency_type,
+                unit=commune,
                 parent=committee if commune_committee is None else commune_committee,
                 is_demo_data=True,
             )

@@ -57,8 +57,14 @@ class AgencyAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "type", "unit", "parent", "is_active", "is_demo_data"]}),
         (_("Contact"), {"fields": ["address", "phone"]}),
-        (_("Office hours"), {"fields": [
-            ("morning_start", "morning_end"), ("afternoon_start", "afternoon_end"),
-            "working_weekdays",
-        ]}),
+        (
+            _("Office hours"),
+            {
+                "fields": [
+                    ("morning_start", "morning_end"),
+                    ("afternoon_start", "afternoon_end"),
+                    "working_weekdays",
+                ]
+            },
+        ),
     ]

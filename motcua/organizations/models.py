@@ -42,17 +42,27 @@ class AdministrativeUnit(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
     type = models.CharField(_("type"), max_length=30, choices=UnitType.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(
-        _("valid until"), null=True, blank=True,
+        _("valid until"),
+        null=True,
+        blank=True,
         help_text=_("Last day the unit existed; empty while it still exists."),
     )
     successors = models.ManyToManyField(
-        "self", verbose_name=_("successor units"), symmetrical=False, blank=True,
-        through="UnitSuccession", through_fields=("predecessor", "successor"),
+        "self",
+        verbose_name=_("successor units"),
+        symmetrical=False,
+        blank=True,
+        through="UnitSuccession",
+        through_fields=("predecessor", "successor"),
         related_name="predecessors",
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
@@ -62,9 +72,12 @@ class AdministrativeUnit(models.Model):
         verbose_name_plural = _("administrative units")
         ordering = ["level", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["level", "code", "valid_from"], name="unit_code_period"),
             models.UniqueConstraint(
-                fields=["level", "code"], condition=Q(valid_to__isnull=True),
+                fields=["level", "code", "valid_from"], name="unit_code_period"
+            ),
+            models.UniqueConstraint(
+                fields=["level", "code"],
+                condition=Q(valid_to__isnull=True),
                 name="unit_code_current",
             ),
         ]
@@ -94,8 +107,13 @@ class UnitSuccession(models.Model):
         verbose_name = _("unit succession")
         verbose_name_plural = _("unit successions")
         constraints = [
-            models.UniqueConstraint(fields=["predecessor", "successor"], name="unit_succession_once")
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="unit_succession_once"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor}"
 
 
 class AgencyType(models.TextChoices):
@@ -121,12 +139,18 @@ class Agency(models.Model):
     name = models.CharField(_("name"), max_length=250)
     type = models.CharField(_("type"), max_length=20, choices=AgencyType.choices)
     unit = models.ForeignKey(
-        AdministrativeUnit, verbose_name=_("administrative unit"),
-        on_delete=models.PROTECT, related_name="agencies",
+        AdministrativeUnit,
+        verbose_name=_("administrative unit"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent agency"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -135,12 +159,15 @@ class Agency(models.Model):
     afternoon_start = models.TimeField(_("afternoon opens"), default=dt.time(13, 30))
     afternoon_end = models.TimeField(_("afternoon closes"), default=dt.time(17, 0))
     working_weekdays = models.CharField(
-        _("working weekdays"), max_length=7, default="01234",
+        _("working weekdays"),
+        max_length=7,
+        default="01234",
         help_text=_("Digits of the working weekdays, 0 = Monday … 6 = Sunday."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_demo_data = models.BooleanField(
-        _("demo data"), default=False,
+        _("demo data"),
+        default=False,
         help_text=_("Code, address or phone made up for the demo, not taken from a source."),
     )
 
@@ -156,12 +183,16 @@ class Agency(models.Model):
     def clean(self) -> None:
         if not (self.morning_start < self.morning_end <= self.afternoon_start < self.afternoon_end):
             raise ValidationError(
-                _("Office hours must run in order: morning opens, morning closes, "
-                  "afternoon opens, afternoon closes.")
+                _(
+                    "Office hours must run in order: morning opens, morning closes, "
+                    "afternoon opens, afternoon closes."
+                )
             )
-        if not self.working_weekdays or any(
-            c not in "0123456" for c in self.working_weekdays
-        ) or len(set(self.working_weekdays)) != len(self.working_weekdays):
+        if (
+            not self.working_weekdays
+            or any(c not in "0123456" for c in self.working_weekdays)
+            or len(set(self.working_weekdays)) != len(self.working_weekdays)
+        ):
             raise ValidationError(
                 {"working_weekdays": _("Use distinct digits 0 (Monday) to 6 (Sunday).")}
             )

@@ -35,6 +35,8 @@ def unit_current_successors(*, unit: AdministrativeUnit) -> list[AdministrativeU
 def unit_list_communes(*, province_code: str) -> QuerySet[AdministrativeUnit]:
     """Today's communes, wards and special zones of a province."""
     return AdministrativeUnit.objects.filter(
-        level=UnitLevel.COMMUNE, valid_to__isnull=True,
-        parent__code=province_code, parent__valid_to__isnull=True,
+        level=UnitLevel.COMMUNE,
+        valid_to__isnull=True,
+        parent__code=province_code,
+        parent__valid_to__isnull=True,
     ).order_by("name")

@@ -76,7 +76,9 @@ def _upsert_unit(
     report.by_level[str(level)] = report.by_level.get(str(level), 0) + 1
     if unit is None:
         report.created += 1
-        return AdministrativeUnit.objects.create(level=level, code=code, valid_to=valid_to, **values)
+        return AdministrativeUnit.objects.create(
+            level=level, code=code, valid_to=valid_to, **values
+        )
     changed = [name for name, value in values.items() if getattr(unit, name) != value]
     if changed:
         for name in changed:
@@ -91,7 +93,8 @@ def _upsert_unit(
 def units_import_current(*, province_codes: list[str] | None = None) -> UnitImportReport:
     """Import today's provinces and communes/wards from the vietnam-provinces package."""
     provinces = [
-        p for p in Province.iter_all()
+        p
+        for p in Province.iter_all()
         if province_codes is None or f"{int(p.code):02d}" in province_codes
     ]
     unknown = set(province_codes or []) - {f"{int(p.code):02d}" for p in provinces}
@@ -102,15 +105,27 @@ def units_import_current(*, province_codes: list[str] | None = None) -> UnitImpo
     with transaction.atomic():
         for province in provinces:
             parent = _upsert_unit(
-                report, level=UnitLevel.PROVINCE, code=f"{int(province.code):02d}", valid_to=None,
-                name=_province_name(province), type=_PACKAGE_TYPES[province.division_type],
-                parent=None, valid_from=REFORM_DATE, source=source,
+                report,
+                level=UnitLevel.PROVINCE,
+                code=f"{int(province.code):02d}",
+                valid_to=None,
+                name=_province_name(province),
+                type=_PACKAGE_TYPES[province.division_type],
+                parent=None,
+                valid_from=REFORM_DATE,
+                source=source,
             )
             for ward in Ward.iter_by_province(province.code):
                 _upsert_unit(
-                    report, level=UnitLevel.COMMUNE, code=f"{int(ward.code):05d}", valid_to=None,
-                    name=ward.name, type=_PACKAGE_TYPES[ward.division_type], parent=parent,
-                    valid_from=REFORM_DATE, source=source,
+                    report,
+                    level=UnitLevel.COMMUNE,
+                    code=f"{int(ward.code):05d}",
+                    valid_to=None,
+                    name=ward.name,
+                    type=_PACKAGE_TYPES[ward.division_type],
+                    parent=parent,
+                    valid_from=REFORM_DATE,
+                    source=source,
                 )
     return report
 
@@ -169,7 +184,9 @@ def _validate_history(data: Any) -> list[str]:
             if not isinstance(successors, list) or not all(
                 isinstance(s, dict) and isinstance(s.get("code"), str) for s in successors
             ):
-                errors.append(_("%s, field 'successors': expected a list of {code, source}.") % where)
+                errors.append(
+                    _("%s, field 'successors': expected a list of {code, source}.") % where
+                )
     return errors
 
 
@@ -182,7 +199,8 @@ def units_import_history(*, path: Path = HISTORY_FILE) -> UnitImportReport:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UnitFileError([_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}])
+        message = _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
+        raise UnitFileError([message]) from exc
     errors = _validate_history(data)
     if errors:
         raise UnitFileError(errors)
@@ -196,9 +214,16 @@ def units_import_history(*, path: Path = HISTORY_FILE) -> UnitImportReport:
             for successor in entry.get("successors", []):
                 if (level, successor["code"]) not in current:
                     errors.append(
-                        _("%(list)s entry %(n)d (code %(code)s), field 'successors': "
-                          "no current unit has code %(succ)s; import today's units first.")
-                        % {"list": key, "n": index, "code": entry["code"], "succ": successor["code"]}
+                        _(
+                            "%(list)s entry %(n)d (code %(code)s), field 'successors': "
+                            "no current unit has code %(succ)s; import today's units first."
+                        )
+                        % {
+                            "list": key,
+                            "n": index,
+                            "code": entry["code"],
+                            "succ": successor["code"],
+                        }
                     )
     if errors:
         raise UnitFileError(errors)
@@ -210,15 +235,28 @@ def units_import_history(*, path: Path = HISTORY_FILE) -> UnitImportReport:
         provinces = {}
         for entry in data["provinces"]:
             provinces[entry["code"]] = _upsert_unit(
-                report, level=UnitLevel.PROVINCE, code=entry["code"], valid_to=valid_to,
-                name=entry["name"], type=entry["type"], parent=None, valid_from=None, source=source,
+                report,
+                level=UnitLevel.PROVINCE,
+                code=entry["code"],
+                valid_to=valid_to,
+                name=entry["name"],
+                type=entry["type"],
+                parent=None,
+                valid_from=None,
+                source=source,
             )
         districts = {}
         for entry in data["districts"]:
             districts[entry["code"]] = _upsert_unit(
-                report, level=UnitLevel.DISTRICT, code=entry["code"], valid_to=valid_to,
-                name=entry["name"], type=entry["type"], parent=provinces[entry["province_code"]],
-                valid_from=None, source=source,
+                report,
+                level=UnitLevel.DISTRICT,
+                code=entry["code"],
+                valid_to=valid_to,
+                name=entry["name"],
+                type=entry["type"],
+                parent=provinces[entry["province_code"]],
+                valid_from=None,
+                source=source,
             )
         for key, level in succ_level.items():
             for entry in data[key]:
@@ -226,28 +264,49 @@ def units_import_history(*, path: Path = HISTORY_FILE) -> UnitImportReport:
                     unit = provinces[entry["code"]]
                 else:
                     unit = _upsert_unit(
-                        report, level=level, code=entry["code"], valid_to=valid_to,
-                        name=entry["name"], type=entry["type"],
-                        parent=districts[entry["district_code"]], valid_from=None, source=source,
+                        report,
+                        level=level,
+                        code=entry["code"],
+                        valid_to=valid_to,
+                        name=entry["name"],
+                        type=entry["type"],
+                        parent=districts[entry["district_code"]],
+                        valid_from=None,
+                        source=source,
                     )
                 for successor in entry.get("successors", []):
                     _link, created = UnitSuccession.objects.update_or_create(
-                        predecessor=unit, successor=current[(level, successor["code"])],
-                        defaults={"effective_on": valid_to + dt.timedelta(days=1),
-                                  "source": successor.get("source", "")[:300]},
+                        predecessor=unit,
+                        successor=current[(level, successor["code"])],
+                        defaults={
+                            "effective_on": valid_to + dt.timedelta(days=1),
+                            "source": successor.get("source", "")[:300],
+                        },
                     )
                     report.successions += int(created)
     return report
 
 
 def agency_upsert(
-    *, code: str, name: str, type: AgencyType | str, unit: AdministrativeUnit,
-    parent: Agency | None = None, is_demo_data: bool = False, address: str = "",
+    *,
+    code: str,
+    name: str,
+    type: AgencyType | str,
+    unit: AdministrativeUnit,
+    parent: Agency | None = None,
+    is_demo_data: bool = False,
+    address: str = "",
 ) -> Agency:
     agency, _created = Agency.objects.update_or_create(
         code=code,
-        defaults={"name": name, "type": type, "unit": unit, "parent": parent,
-                  "is_demo_data": is_demo_data, "address": address},
+        defaults={
+            "name": name,
+            "type": type,
+            "unit": unit,
+            "parent": parent,
+            "is_demo_data": is_demo_data,
+            "address": address,
+        },
     )
     agency.full_clean()
     return agency

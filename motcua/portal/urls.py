@@ -1,4 +1,10 @@
 from django.urls import path
 
+from motcua.portal import views
+
 app_name = "portal"
-urlpatterns: list[path] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tim-kiem/", views.search, name="search"),
+    path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
+]

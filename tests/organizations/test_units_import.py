@@ -65,12 +65,16 @@ def test_malformed_history_file_names_entry_and_field_and_imports_nothing(tmp_pa
         "valid_to": "2025-06-30",
         "provinces": [{"code": "10", "name": "Tỉnh Lào Cai", "type": "tinh", "successors": []}],
         "districts": [
-            {"code": "080", "name": "Thành phố Lào Cai", "type": "thanh_pho",
-             "province_code": "10"}
+            {"code": "080", "name": "Thành phố Lào Cai", "type": "thanh_pho", "province_code": "10"}
         ],
         "communes": [
-            {"code": "02644", "name": "Phường Cốc Lếu", "type": "phuong",
-             "district_code": "080", "successors": [{"code": "02647"}]},
+            {
+                "code": "02644",
+                "name": "Phường Cốc Lếu",
+                "type": "phuong",
+                "district_code": "080",
+                "successors": [{"code": "02647"}],
+            },
             {"code": "2683", "name": "", "type": "hamlet", "district_code": "999"},
         ],
     }
@@ -90,8 +94,9 @@ def test_unknown_successor_imports_nothing(tmp_path):
     before = AdministrativeUnit.objects.count()
     data = {
         "valid_to": "2025-06-30",
-        "provinces": [{"code": "10", "name": "Tỉnh Lào Cai", "type": "tinh",
-                       "successors": [{"code": "99"}]}],
+        "provinces": [
+            {"code": "10", "name": "Tỉnh Lào Cai", "type": "tinh", "successors": [{"code": "99"}]}
+        ],
         "districts": [],
         "communes": [],
     }

@@ -21,19 +21,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--province", action="append", dest="provinces", metavar="CODE",
+            "--province",
+            action="append",
+            dest="provinces",
+            metavar="CODE",
             help="Official province code (repeatable); default MOTCUA_PROVINCE_CODE.",
         )
         parser.add_argument("--all", action="store_true", help="Import all 34 provinces.")
         parser.add_argument(
-            "--history", type=Path, default=HISTORY_FILE,
+            "--history",
+            type=Path,
+            default=HISTORY_FILE,
             help="JSON file of pre-2025 units with successors (default: bundled Lào Cai file).",
         )
         parser.add_argument("--no-history", action="store_true")
 
     def handle(self, *args, **options) -> None:
-        provinces = None if options["all"] else (
-            options["provinces"] or [settings.MOTCUA_PROVINCE_CODE]
+        provinces = (
+            None if options["all"] else (options["provinces"] or [settings.MOTCUA_PROVINCE_CODE])
         )
         try:
             current = units_import_current(province_codes=provinces)

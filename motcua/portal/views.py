@@ -1,0 +1,66 @@
+"""Citizen pages. Thin: parse the request, call one selector, render."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from motcua.catalog.display import duration_text, fee_summary
+from motcua.catalog.selectors import procedure_get_current
+
+PAGE_SIZE = 20
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    from motcua.catalog.search import (  # TODO top-level once search lands
+        SearchQueryError,
+        procedure_search,
+        procedures_by_field,
+        validate_query,
+    )
+
+    raw = request.GET.get("q", "")
+    try:
+        query = validate_query(raw)
+    except SearchQueryError as exc:
+        return render(
+            request, "portal/search.html", {"q": raw[:200], "error": str(exc)}, status=400
+        )
+    if not query.strip():
+        return render(request, "portal/search.html", {"q": "", "groups": procedures_by_field()})
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    result = procedure_search(query=query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    context = {
+        "q": query,
+        "result": result,
+        "page": page,
+        "next_page": page + 1 if page * PAGE_SIZE < result.total else None,
+        "previous_page": page - 1 if page > 1 else None,
+    }
+    return render(request, "portal/search.html", context)
+
+
+@require_GET
+def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    version = procedure_get_current(code=code)
+    if version is None:
+        raise Http404
+    context = {
+        "version": version,
+        "procedure": version.procedure,
+        "duration": duration_text(version.duration_kind, version.duration_amount),
+        "fees": fee_summary(version),
+        "papers": list(version.papers.all()),
+        "demo": set(version.demo_fields),
+    }
+    return render(request, "portal/procedure.html", context)
