@@ -50,16 +50,58 @@ class ProcedureVersionAdmin(RevisionBumpingAdmin):
     inlines = [RequiredPaperInline, FeeItemInline]
     readonly_fields = ["import_problems", "created_at"]
     fieldsets = [
-        (None, {"fields": ["procedure", "number", "state", ("valid_from", "valid_to"), "name",
-                           "sector", "levels", "competent_agency_types", "agency_text"]}),
-        (_("Processing time"), {"fields": ["processing_time_text",
-                                           ("duration_kind", "duration_amount"),
-                                           "duration_notes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "procedure",
+                    "number",
+                    "state",
+                    ("valid_from", "valid_to"),
+                    "name",
+                    "sector",
+                    "levels",
+                    "competent_agency_types",
+                    "agency_text",
+                ]
+            },
+        ),
+        (
+            _("Processing time"),
+            {
+                "fields": [
+                    "processing_time_text",
+                    ("duration_kind", "duration_amount"),
+                    "duration_notes",
+                ]
+            },
+        ),
         (_("Fees"), {"fields": ["fee_text", "fee_status"]}),
-        (_("Online service"), {"fields": ["online_level", "online_level_reason", "online_payment",
-                                          "boundary_independent", "submission_place"]}),
-        (_("Source"), {"fields": ["province", "source", "notes", "demo_fields", "import_problems",
-                                  "created_at"]}),
+        (
+            _("Online service"),
+            {
+                "fields": [
+                    "online_level",
+                    "online_level_reason",
+                    "online_payment",
+                    "boundary_independent",
+                    "submission_place",
+                ]
+            },
+        ),
+        (
+            _("Source"),
+            {
+                "fields": [
+                    "province",
+                    "source",
+                    "notes",
+                    "demo_fields",
+                    "import_problems",
+                    "created_at",
+                ]
+            },
+        ),
     ]
 
 
