@@ -40,3 +40,14 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index():
+    # Each test rolls back, so a later test can reach the same catalog revision
+    # number with other rows; the in-memory index must not survive across tests.
+    from motcua.catalog.search import clear_index_cache
+
+    clear_index_cache()
+    yield
+    clear_index_cache()

@@ -7,6 +7,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from motcua.catalog.display import duration_text, fee_summary
+from motcua.catalog.search import (
+    SearchQueryError,
+    procedure_search,
+    procedures_by_field,
+    validate_query,
+)
 from motcua.catalog.selectors import procedure_get_current
 
 PAGE_SIZE = 20
@@ -19,13 +25,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    from motcua.catalog.search import (  # TODO top-level once search lands
-        SearchQueryError,
-        procedure_search,
-        procedures_by_field,
-        validate_query,
-    )
-
     raw = request.GET.get("q", "")
     try:
         query = validate_query(raw)

@@ -1,0 +1,65 @@
+"""The versioned REST API (django-ninja), mounted at /api/v1/."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Status
+from ninja.errors import ValidationError
+
+from motcua.api.schemas import ErrorOut, ProcedureListOut
+from motcua.catalog.search import SearchQueryError, procedure_search
+
+MAX_LIMIT = 50
+
+api = NinjaAPI(title="motcua API", version="1", urls_namespace="api-v1")
+
+
+# Ninja answers bad parameters with 422 and pydantic's error list; callers of this API
+# get 400 and one readable sentence naming the parameter instead.
+_PARAMETER_MESSAGES = {
+    "limit": lambda: _("“limit” must be a whole number from 1 to %(max)d.") % {"max": MAX_LIMIT},
+    "offset": lambda: _("“offset” must be a whole number, 0 or more."),
+}
+
+
+@api.exception_handler(ValidationError)
+def bad_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    messages: list[str] = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "body")]
+        name = location[-1] if location else ""
+        message_for = _PARAMETER_MESSAGES.get(name)
+        if message_for is not None:
+            message = message_for()
+        elif name:
+            message = _("“%(name)s” has an invalid value.") % {"name": name}
+        else:
+            message = _("The request is invalid.")
+        if message not in messages:
+            messages.append(message)
+    return api.create_response(request, {"detail": " ".join(messages)}, status=400)
+
+
+@api.get(
+    "/procedures",
+    response={200: ProcedureListOut, 400: ErrorOut},
+    summary="Search the procedure catalog",
+    tags=["catalog"],
+)
+def procedures(
+    request: HttpRequest,
+    q: str = Query("", description="Words to look for; empty lists every procedure."),
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Status:
+    """Procedures matching `q`, best first.
+
+    Diacritics, Unicode form, tone placement and i/y spelling do not matter, and one
+    typo per word is forgiven. An empty `q` lists all procedures by field, then name.
+    """
+    try:
+        result = procedure_search(query=q, limit=limit, offset=offset)
+    except SearchQueryError as exc:
+        return Status(400, {"detail": str(exc)})
+    return Status(200, {"items": result.items, "total": result.total})

@@ -1,0 +1,76 @@
+"""Vietnamese text folding: the one normal form used for every text match.
+
+People type procedure names with or without diacritics, composed (NFC) or
+decomposed (NFD, common from macOS and some Vietnamese keyboards), with the old
+or the new tone placement (hoà/hòa, thuỷ/thủy) and with either spelling of the
+final i/y (kí/ký, lí/lý, mĩ/mỹ, quí/quý). `fold` maps all of these to one string
+so that an index built with it and a query folded with it meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold", "tokens"]
+
+# đ has no Unicode decomposition, so stripping marks leaves it alone; ð (eth) is
+# what some keyboards and OCR produce for it.
+_LETTER_MAP = str.maketrans({"đ": "d", "ð": "d"})
+
+# A dot survives only between two digits, so national codes (1.001193) stay one
+# token while "Tp.Lào Cai" still splits into words.
+_STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
+# Anything that is not a letter, a digit or a dot separates words. `_` is in \w.
+_NON_WORD = re.compile(r"[^\w.]|_")
+
+# Syllable-final y after a consonant cluster or "qu", or a lone y, is the same
+# vowel as i (kỹ/kĩ, lý/lí, quý/quí, y tế/i tế). After a vowel it is part of a
+# diphthong (tay ≠ tai, thuy) and must stay.
+_FINAL_Y = re.compile(r"(?<![a-z0-9])(qu|[bcdfghjklmnpqrstvxwz]*)y(?![a-z0-9])")
+
+
+# The marks Vietnamese uses (and most Latin ones): removed by a regex, the fast path.
+_COMMON_MARKS = re.compile("[\u0300-\u036f]")
+
+
+def _strip_marks(text: str) -> str:
+    # NFKD also folds compatibility forms (full-width digits, ligatures) that
+    # phones sometimes produce. Format characters (zero-width joiners, soft
+    # hyphens) are dropped rather than turned into spaces: they sit inside words.
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(
+        ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Mc", "Me", "Cf")
+    )
+
+
+def _fold_letters(text: str) -> str:
+    """Lower case, no marks, đ → d; ASCII text and Vietnamese take the fast paths."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    stripped = _COMMON_MARKS.sub("", unicodedata.normalize("NFKD", lowered)).translate(_LETTER_MAP)
+    if stripped.isascii():
+        return stripped.lower()  # NFKD can yield capitals (ℌ → H); ASCII lower is final
+    # Other scripts: lower-casing can expose decomposable letters and decomposition
+    # can expose capitals, so go round until nothing changes.
+    previous = None
+    folded = stripped
+    while folded != previous:
+        previous = folded
+        folded = _strip_marks(folded.lower()).translate(_LETTER_MAP)
+    return folded
+
+
+def fold(text: str) -> str:
+    """Return the search form of `text`: lower case, ASCII-like, one space between words."""
+    folded = _NON_WORD.sub(" ", _fold_letters(text))
+    folded = _STRAY_DOT.sub(" ", folded)
+    folded = " ".join(folded.split())
+    return _FINAL_Y.sub(r"\1i", folded)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words of `text`, in order."""
+    folded = fold(text)
+    return folded.split(" ") if folded else []
