@@ -21,9 +21,9 @@ tone placement) apply to documents and queries alike, and it needs no folded col
 trigger or migration in the catalog. Its cost: each process holds a few MiB per 2,000
 procedures and the first search after a catalog change rebuilds (~0.2 s).
 
-Caveat: the cache trusts the revision number. A transaction that bumps it, searches
-and then rolls back can leave an index labelled with a number a later write reuses;
-tests, which roll back every time, call clear_index_cache() between tests.
+The index is keyed on the revision number and the moment it was set, so an index built
+inside a transaction that bumped the number and then rolled back is not mistaken for
+the next committed change that reuses the number.
 
 Ranking, all over motcua.core.text.fold():
 - BM25F over the name (weight 1), the field (0.3) and the code: each query word
@@ -48,13 +48,14 @@ import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.utils.translation import gettext as _
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from motcua.catalog.models import Procedure
-from motcua.catalog.selectors import catalog_revision
+from motcua.catalog.selectors import catalog_revision_key
 from motcua.core.text import fold
 
 __all__ = [
@@ -142,7 +143,7 @@ class _Doc:
 
 @dataclass
 class _Index:
-    revision: int
+    revision: tuple[int, datetime | None]
     docs: list[_Doc]
     # term -> {doc number: precomputed BM25F impact}, doc numbers ascending
     postings: dict[str, dict[int, float]]
@@ -166,7 +167,7 @@ def _lowest_level(levels: list[str]) -> str:
     return next((level for level in LEVEL_ORDER if level in levels), "")
 
 
-def _build_index(revision: int) -> _Index:
+def _build_index(revision: tuple[int, datetime | None]) -> _Index:
     rows = Procedure.objects.filter(current__isnull=False).values_list(
         "code",
         "current__name",
@@ -273,7 +274,7 @@ def _current_index() -> _Index:
     its data: a write racing with a rebuild only costs one more rebuild.
     """
     global _index
-    revision = catalog_revision()
+    revision = catalog_revision_key()
     index = _index
     if index is not None and index.revision == revision:
         return index

@@ -49,7 +49,11 @@ __all__ = [
 def catalog_revision_bump() -> None:
     """Mark the catalog as changed (call inside the writing transaction)."""
     with transaction.atomic():
-        updated = CatalogRevision.objects.filter(pk=1).update(number=F("number") + 1)
+        # changed_at is set explicitly (update() skips auto_now): together with the
+        # number it tells a committed change from a rolled-back one that reused it.
+        updated = CatalogRevision.objects.filter(pk=1).update(
+            number=F("number") + 1, changed_at=timezone.now()
+        )
         if not updated:
             CatalogRevision.objects.get_or_create(pk=1, defaults={"number": 1})
 

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -216,6 +217,24 @@ def test_index_follows_catalog_revision(
     assert codes("dao tao lai xe")[0] == "1.001777"
 
 
+def test_index_built_in_a_rolled_back_transaction_is_not_reused(
+    catalog: object, codes: Codes, add: Callable[..., Procedure]
+) -> None:
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        add("1.001777", "Cấp Giấy phép đào tạo lái xe", "Đường bộ", ["province"], "full")
+        catalog_revision_bump()
+        assert codes("dao tao lai xe")[0] == "1.001777"  # indexed, then rolled back
+        raise Abort
+    # The next committed change reuses the revision number; its moment differs.
+    add("1.000703", "Cấp Giấy phép kinh doanh vận tải bằng xe ô tô", "Đường bộ")
+    catalog_revision_bump()
+    assert "1.001777" not in codes("dao tao lai xe")
+    assert codes("kinh doanh van tai")[0] == "1.000703"
+
+
 def test_index_is_built_once_per_revision(catalog: object, monkeypatch: pytest.MonkeyPatch) -> None:
     builds: list[int] = []
     real_build = search._build_index
@@ -239,8 +258,8 @@ def test_concurrent_searches_share_one_rebuild(monkeypatch: pytest.MonkeyPatch) 
     builds: list[int] = []
     revision = [1]
 
-    def slow_build(rev: int) -> search._Index:
-        builds.append(rev)
+    def slow_build(rev: tuple[int, None]) -> search._Index:
+        builds.append(rev[0])
         time.sleep(0.05)
         return search._Index(
             revision=rev,
@@ -252,7 +271,7 @@ def test_concurrent_searches_share_one_rebuild(monkeypatch: pytest.MonkeyPatch) 
         )
 
     monkeypatch.setattr(search, "_build_index", slow_build)
-    monkeypatch.setattr(search, "catalog_revision", lambda: revision[0])
+    monkeypatch.setattr(search, "catalog_revision_key", lambda: (revision[0], None))
     errors: list[BaseException] = []
 
     def worker() -> None:
