@@ -40,7 +40,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "motcua.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -134,3 +134,4 @@ LOGGING = {
 # --- motcua -------------------------------------------------------------------
 # The province this deployment serves (official code from vietnam-provinces).
 MOTCUA_PROVINCE_CODE = env.env_str("MOTCUA_PROVINCE_CODE", "15")
+MOTCUA_ENV = env.ENVIRONMENT

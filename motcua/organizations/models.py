@@ -85,7 +85,10 @@ class AdministrativeUnit(models.Model):
 
     def __str__(self) -> str:
         if self.valid_to:
-            return f"{self.name} ({_('until')} {self.valid_to:%d/%m/%Y})"
+            return _("%(name)s (until %(date)s)") % {
+                "name": self.name,
+                "date": self.valid_to.strftime("%d/%m/%Y"),
+            }
         return self.name
 
     @property

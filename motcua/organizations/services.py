@@ -162,7 +162,7 @@ def _validate_history(data: Any) -> list[str]:
                 errors.append(_("%s: expected an object.") % where)
                 continue
             code = entry.get("code")
-            where = f"{where} ({_('code')} {code})"
+            where = _("%(where)s (code %(code)s)") % {"where": where, "code": code}
             if not isinstance(code, str) or not _CODE_PATTERNS[level].match(code):
                 errors.append(_("%s, field 'code': not a valid official code.") % where)
             elif code in seen[key]:

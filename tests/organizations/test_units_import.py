@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from motcua.organizations.models import AdministrativeUnit, UnitLevel, UnitSuccession
 from motcua.organizations.selectors import unit_current_successors, unit_list_communes
@@ -12,6 +13,13 @@ from motcua.organizations.services import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Messages are asserted in their English source form.
+    with translation.override("en"):
+        yield
 
 
 def former(name: str) -> AdministrativeUnit:

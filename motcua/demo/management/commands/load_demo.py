@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -19,12 +20,15 @@ from motcua.organizations.services import (
 
 CATALOG_DIR = Path(settings.BASE_DIR) / "motcua" / "catalog" / "data"
 CATALOG_FILES = ["catalog_sample.json", "lao_cai_demo.json"]
+DEMO_ADMIN = ("admin", "motcua-demo")
 
 
 class Command(BaseCommand):
     help = "Load the Lào Cai demo: units, agencies, holidays, procedure catalog. Safe to rerun."
 
     def handle(self, *args, **options) -> None:
+        if settings.MOTCUA_ENV == "production":
+            raise CommandError("The demo data is not for a production database.")
         province = settings.MOTCUA_PROVINCE_CODE
         try:
             with transaction.atomic():
@@ -40,6 +44,7 @@ class Command(BaseCommand):
                     )
                     for name in CATALOG_FILES
                 ]
+                admin_created = self._demo_admin()
         except (UnitFileError, CatalogFileError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
@@ -47,6 +52,11 @@ class Command(BaseCommand):
             f"{history.created + history.unchanged + history.updated} former units"
         )
         self.stdout.write(f"Agencies: {agencies}")
+        if admin_created:
+            self.stdout.write("Administrator created for the demo.")
+        self.stdout.write(
+            f"Demo administrator: /admin/ user {DEMO_ADMIN[0]!r}, password {DEMO_ADMIN[1]!r}"
+        )
         self.stdout.write(
             f"Calendar days (holidays, days off, working Saturdays): {days.created} new, "
             f"{days.updated} updated, {days.kept} kept as the administrator set them"
@@ -57,3 +67,11 @@ class Command(BaseCommand):
                 f"{report.unchanged} unchanged, {len(report.problems)} with parts not read "
                 "(see import problems in the admin)"
             )
+
+    def _demo_admin(self) -> bool:
+        username, password = DEMO_ADMIN
+        users = get_user_model().objects
+        if users.filter(username=username).exists():
+            return False
+        users.create_superuser(username=username, password=password, email="")
+        return True
