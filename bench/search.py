@@ -365,19 +365,23 @@ def timed(fn: Callable[[str], object], inputs: list[str]) -> list[int]:
     return samples
 
 
-def recall(search: Callable[[str], list[str]]) -> dict[str, list[int]]:
-    """Per category: [found in the top 10, found first, queries]."""
+def recall(search: Callable[[str], list[str]]) -> tuple[dict[str, list[int]], list[str]]:
+    """Per category: [found in the top 10, found first, queries]; and the queries missed."""
     per_category: dict[str, list[int]] = {}
+    misses: list[str] = []
     for category, query, expected in QUERIES:
         found = search(query_text(category, query))[:10]
         counts = per_category.setdefault(category, [0, 0, 0])
         counts[0] += expected in found
         counts[1] += found[:1] == [expected]
         counts[2] += 1
-    return per_category
+        if expected not in found:
+            misses.append(query)
+    return per_category, misses
 
 
-def print_recall(title: str, per_category: dict[str, list[int]]) -> None:
+def print_recall(title: str, result: tuple[dict[str, list[int]], list[str]]) -> None:
+    per_category, misses = result
     print(f"{title:<22} recall@10      first")
     rows = [
         *per_category.items(),
@@ -388,6 +392,8 @@ def print_recall(title: str, per_category: dict[str, list[int]]) -> None:
             f"  {category:<16} {top10:>3}/{total:<3} {100 * top10 / total:5.1f}%"
             f"  {first:>3}/{total:<3}"
         )
+    if misses:
+        print("  not in the top 10: " + " · ".join(repr(q) for q in misses))
 
 
 def run(args: argparse.Namespace, connection) -> None:

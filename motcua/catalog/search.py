@@ -36,7 +36,8 @@ Ranking, all over motcua.core.text.fold():
   missing from the vocabulary, or for every word when nothing matches all of them;
 - names holding the matched words as a phrase get ×1.5, an exact name ×1.25 more;
 - an exact national code (1.001193, or its digits) puts that procedure first;
-- a procedure must match at least half of the query words.
+- a procedure must match every word of a two-word query, or all but one word of a
+  longer one, when any procedure matches them all; else at least half of them.
 """
 
 from __future__ import annotations
@@ -388,14 +389,18 @@ def _rank(index: _Index, query: str, *, last_is_prefix: bool) -> list[tuple[floa
             for doc_no, value in best.items():
                 scores[doc_no] += value
                 counts[doc_no] += 1
-        complete = False
+        complete = any(count == len(words) for count in counts)
+        # When some procedures hold every word, the ones missing more than one are noise
+        # ("khai xinh" must not list "kinh doanh" procedures through "xinh" → "kinh"),
+        # but one miss stays allowed in longer queries, where a typo can make another
+        # real word ("gia han tam tri" for "tạm trú").
+        needed_here = max(needed, len(words) - 1 if len(words) > 2 else 2) if complete else needed
         ranked = []
         for doc_no, count in enumerate(counts):
-            if count < needed or not count:
+            if count < needed_here or not count:
                 continue
             score = scores[doc_no]
             if count == len(words):
-                complete = True
                 if len(words) > 1:
                     phrase = " ".join(
                         terms if isinstance(terms, str) else terms[doc_no]

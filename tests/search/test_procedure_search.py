@@ -367,3 +367,22 @@ def test_any_valid_query_searches(catalog: object, query: str, limit: int, offse
 
 def _has_control(text: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\t\n\r" for ch in text)
+
+
+def test_procedures_missing_a_word_are_dropped_when_others_hold_them_all(
+    catalog: object, codes: Codes, add: Callable[..., Procedure]
+) -> None:
+    add("2.000720", "Đăng ký thành lập hộ kinh doanh", "Hộ kinh doanh")
+    catalog_revision_bump()
+    # "xinh" is one edit from "kinh" as well as from "sinh".
+    assert "2.000720" not in codes("khai xinh", limit=50)
+    assert codes("khai xinh")[0] == "1.001193"
+
+
+def test_longer_queries_forgive_a_typo_that_makes_another_real_word(
+    catalog: object, codes: Codes, add: Callable[..., Procedure]
+) -> None:
+    add("1.002755", "Gia hạn tạm trú", "Đăng ký, quản lý cư trú")
+    add("1.000001", "Gia hạn giấy phép tạm thời của ban quản trị", "Nhà ở")
+    catalog_revision_bump()
+    assert "1.002755" in codes("gia han tam tri")
