@@ -42,7 +42,16 @@ class RequiredPaperInline(admin.TabularInline):
 
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(RevisionBumpingAdmin):
-    list_display = ["procedure", "number", "name", "sector", "state", "online_level", "valid_from"]
+    list_display = [
+        "procedure_code",
+        "number",
+        "short_name",
+        "sector",
+        "state",
+        "online_level",
+        "valid_from",
+    ]
+    list_display_links = ["procedure_code", "short_name"]
     list_filter = ["state", "online_level", "fee_status", "sector", "boundary_independent"]
     search_fields = ["procedure__code", "name"]
     autocomplete_fields = ["procedure", "sector"]
@@ -103,6 +112,14 @@ class ProcedureVersionAdmin(RevisionBumpingAdmin):
             },
         ),
     ]
+
+    @admin.display(description=_("national code"), ordering="procedure__code")
+    def procedure_code(self, obj):
+        return obj.procedure.code
+
+    @admin.display(description=_("name"), ordering="name")
+    def short_name(self, obj):
+        return obj.name if len(obj.name) <= 120 else obj.name[:117] + "…"
 
 
 class VersionInline(admin.TabularInline):
