@@ -114,6 +114,11 @@ class ProcedureVersion(models.Model):
         _("independent of administrative boundaries"), default=False
     )
     submission_place = models.TextField(_("where to submit"), blank=True)
+    workflow = models.ForeignKey(
+        "workflows.Workflow", verbose_name=_("workflow"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="procedure_versions",
+        help_text=_("Empty: the default commune workflow."),
+    )
     province = models.CharField(
         _("province"), max_length=100, blank=True,
         help_text=_("The province whose published catalog this text comes from."),

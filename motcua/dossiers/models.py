@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NationalStatus(models.IntegerChoices):
+    """The status codes the national portal expects (every internal state maps to one)."""
+
+    FILED = 1, _("Filed online, not yet received")
+    RECEIVED = 2, _("Received")
+    NOT_RECEIVED = 3, _("Refused at reception")
+    PROCESSING = 4, _("Being processed")
+    SUPPLEMENT_REQUESTED = 5, _("Supplement requested")
+    FEE_REQUESTED = 6, _("Financial obligation requested")
+    WITHDRAWAL_REQUESTED = 7, _("Withdrawal requested")
+    STOPPED = 8, _("Processing stopped")
+    DECIDED = 9, _("Processed")
+    RETURNED = 10, _("Result returned")
+
+
+class Channel(models.IntegerChoices):
+    IN_PERSON = 1, _("in person")
+    ONLINE = 2, _("online")
+    POST = 3, _("public post")
+
+
+class ApplicantType(models.TextChoices):
+    PERSON = "person", _("person")
+    ORGANISATION = "organisation", _("organisation")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", _("not decided")
+    GRANTED = "granted", _("granted")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    NOT_RECEIVED = "not_received", _("refused at reception")
+
+
+class Dossier(models.Model):
+    """A citizen's or organisation's dossier for one procedure version.
+
+    All writes go through motcua.dossiers.services, which lock the row, check the
+    transition against the workflow, append a DossierEvent and write outbox rows in
+    the same transaction. `lock_version` grows with every change so that a stale form
+    (two officers on one dossier) is refused instead of applied twice.
+    """
+
+    code = models.CharField(_("dossier code"), max_length=60, unique=True)
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion",
+        verbose_name=_("procedure"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    workflow = models.ForeignKey(
+        "workflows.Workflow",
+        verbose_name=_("workflow"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    state = models.CharField(_("step"), max_length=40)
+    status = models.PositiveSmallIntegerField(
+        _("national status"), choices=NationalStatus.choices, db_index=True
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.PENDING, blank=True
+    )
+    lock_version = models.PositiveIntegerField(default=1)
+
+    # Applicant
+    applicant_type = models.CharField(
+        _("applicant type"),
+        max_length=20,
+        choices=ApplicantType.choices,
+        default=ApplicantType.PERSON,
+    )
+    applicant_name = models.CharField(_("full name"), max_length=200)
+    applicant_id_number = models.CharField(_("citizen ID number"), max_length=12, blank=True)
+    applicant_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("e-mail"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=300, blank=True)
+    applicant_unit = models.ForeignKey(
+        "organizations.AdministrativeUnit",
+        verbose_name=_("commune or ward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation_name = models.CharField(_("organisation"), max_length=300, blank=True)
+    organisation_tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+
+    channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by official"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Set when an official filed the dossier on the applicant's behalf."),
+    )
+    receiving_agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("receiving agency"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    competent_agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("competent agency"),
+        on_delete=models.PROTECT,
+        related_name="handled_dossiers",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned official"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    form_data = models.JSONField(_("form answers"), default=dict, blank=True)
+    fee_amount = models.PositiveBigIntegerField(_("fee (VND)"), default=0)
+    fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)
+    paid_online = models.BooleanField(_("paid online"), default=False)
+
+    # Time
+    submitted_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    clock_started_at = models.DateTimeField(
+        _("processing clock started at"),
+        null=True,
+        blank=True,
+        help_text=_("Receipt of the complete dossier; restarts after a supplement."),
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    original_due_at = models.DateTimeField(_("due before apology"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    paused_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resume_state = models.CharField(max_length=40, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("result returned at"), null=True, blank=True)
+    supplement_requests = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    supplement_seconds = models.PositiveIntegerField(_("time waiting for supplements"), default=0)
+    apologies = models.PositiveSmallIntegerField(_("apologies"), default=0)
+    is_late = models.BooleanField(_("late"), default=False)
+
+    # Digitization (Decision 766)
+    scanned_at_counter = models.BooleanField(_("papers scanned at the counter"), default=False)
+    reused_data = models.BooleanField(_("reuses the citizen's stored papers"), default=False)
+    electronic_result = models.BooleanField(_("electronic result"), default=False)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    imported = models.BooleanField(_("imported from a former system"), default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-id"]
+        indexes = [
+            # Inboxes: one agency, one status, newest or most urgent first.
+            models.Index(fields=["receiving_agency", "status", "-id"], name="dossier_recv_inbox"),
+            models.Index(fields=["competent_agency", "state", "due_at"], name="dossier_comp_inbox"),
+            models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
+            models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DossierCodeSequence(models.Model):
+    """Last sequence number given per receiving agency and day (code …-YYMMDD-XXXX)."""
+
+    agency = models.ForeignKey("organizations.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="dossier_code_sequence_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} {self.last}"
+
+
+class DossierPaper(models.Model):
+    """A paper attached to a dossier, for one required paper of the procedure."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="papers")
+    required_paper = models.ForeignKey(
+        "catalog.RequiredPaper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=500)
+    form = models.CharField(_("original or copy"), max_length=20, blank=True)
+    count = models.PositiveSmallIntegerField(_("number of copies"), default=1)
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", blank=True)
+    scanned_at_counter = models.BooleanField(_("scanned at the counter"), default=False)
+    reused = models.BooleanField(_("reused from the citizen's store"), default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier paper")
+        verbose_name_plural = _("dossier papers")
+        ordering = ["dossier", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DossierEvent(models.Model):
+    """Append-only history of a dossier: every action, who, when, from which step to which."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(max_length=40, blank=True)
+    to_state = models.CharField(max_length=40, blank=True)
+    status = models.PositiveSmallIntegerField(_("national status"), choices=NationalStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "organizations.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["dossier", "id"]
+        indexes = [models.Index(fields=["dossier", "id"], name="dossier_event_order")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action}"
