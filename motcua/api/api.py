@@ -6,13 +6,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import ValidationError
+from ninja.renderers import JSONRenderer
 
 from motcua.api.schemas import ErrorOut, ProcedureListOut
 from motcua.catalog.search import SearchQueryError, procedure_search
 
 MAX_LIMIT = 50
 
-api = NinjaAPI(title="motcua API", version="1", urls_namespace="api-v1")
+class UnicodeJSONRenderer(JSONRenderer):
+    # Vietnamese as UTF-8, not \u escapes: a third fewer bytes on a slow phone connection.
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="motcua API", version="1", urls_namespace="api-v1", renderer=UnicodeJSONRenderer()
+)
 
 
 # Ninja answers bad parameters with 422 and pydantic's error list; callers of this API
