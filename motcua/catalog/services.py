@@ -35,6 +35,7 @@ from motcua.catalog.parsing import (
     parse_processing_time,
 )
 from motcua.core.calendar import DurationKind, parse_duration
+from motcua.workflows.models import Workflow
 
 __all__ = [
     "DEMO_FIELD_NAMES",
@@ -431,3 +432,20 @@ def catalog_import(*, entries: list[dict[str, Any]], source_name: str,
         if report.created or report.updated:
             catalog_revision_bump()
     return report
+
+
+def procedure_workflow_set(*, codes: list[str], workflow: Workflow | None) -> int:
+    """Attach `workflow` to the versions in force of these procedures (None: the default).
+
+    Returns how many versions changed. The workflow is data the administrator chooses
+    per procedure version, so this writes the current versions, not new ones.
+    """
+    with transaction.atomic():
+        changed = (
+            ProcedureVersion.objects.filter(procedure__code__in=codes, procedure__current=F("pk"))
+            .exclude(workflow=workflow)
+            .update(workflow=workflow)
+        )
+        if changed:
+            catalog_revision_bump()
+    return changed

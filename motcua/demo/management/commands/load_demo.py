@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from motcua.catalog.services import CatalogFileError, catalog_import
+from motcua.catalog.services import CatalogFileError, catalog_import, procedure_workflow_set
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
 from motcua.organizations.services import (
@@ -17,10 +17,25 @@ from motcua.organizations.services import (
     units_import_current,
     units_import_history,
 )
+from motcua.workflows.definitions import CONSULTATION_WORKFLOW
+from motcua.workflows.selectors import workflow_latest
+from motcua.workflows.services import workflows_ensure_shipped
 
 CATALOG_DIR = Path(settings.BASE_DIR) / "motcua" / "catalog" / "data"
 CATALOG_FILES = ["catalog_sample.json", "lao_cai_demo.json"]
 DEMO_ADMIN = ("admin", "motcua-demo")
+# Demo procedures processed with a consultation of another agency (liên thông):
+# land registration asks the tax office, the combined birth + residence procedure
+# asks the commune police.
+CONSULTATION_PROCEDURES = [
+    "9.900001",
+    "9.900002",
+    "9.900003",
+    "9.900004",
+    "9.900005",
+    "9.900006",
+    "9.900039",
+]
 
 
 class Command(BaseCommand):
@@ -44,6 +59,11 @@ class Command(BaseCommand):
                     )
                     for name in CATALOG_FILES
                 ]
+                workflows_ensure_shipped()
+                procedure_workflow_set(
+                    codes=CONSULTATION_PROCEDURES,
+                    workflow=workflow_latest(code=CONSULTATION_WORKFLOW),
+                )
                 admin_created = self._demo_admin()
         except (UnitFileError, CatalogFileError) as exc:
             raise CommandError(str(exc)) from exc
