@@ -124,6 +124,15 @@ class Dossier(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    consult_agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("consulted agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consulted_dossiers",
+        help_text=_("The agency whose opinion is awaited (liên thông), while it is awaited."),
+    )
     form_data = models.JSONField(_("form answers"), default=dict, blank=True)
     fee_amount = models.PositiveBigIntegerField(_("fee (VND)"), default=0)
     fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)

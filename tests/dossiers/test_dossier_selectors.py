@@ -1,0 +1,228 @@
+"""The dossier page's buttons, its history and the processing-control slip (form 05)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from motcua.dossiers.models import Dossier
+from motcua.dossiers.selectors import (
+    ActionChoice,
+    dossier_allowed_actions,
+    dossier_history,
+    dossier_step_deadlines,
+)
+from motcua.dossiers.services import (
+    Applicant,
+    dossier_act,
+    dossier_fee_paid,
+    dossier_file_online,
+    dossier_receive_at_counter,
+    dossier_request_fee,
+)
+
+from .conftest import BIRTH, LAND, SAME_DAY, at
+
+DESK = "000.01.32.H37"
+POLICE = "000.01.33.H37"
+APPLICANT = Applicant(name="Sùng A Chứ", phone="0912000111")
+
+
+def counter(world, code: str = BIRTH) -> Dossier:
+    return dossier_receive_at_counter(
+        officer=world.users["desk"],
+        agency=world.agency(DESK),
+        procedure_version=world.procedures[code],
+        applicant=APPLICANT,
+    )
+
+
+def keys(dossier: Dossier, user) -> list[str]:
+    return [choice.key for choice in dossier_allowed_actions(dossier=dossier, user=user)]
+
+
+def test_buttons_follow_step_and_role(world, clock):
+    u = world.users
+    online = dossier_file_online(
+        procedure_version=world.procedures[BIRTH],
+        applicant=APPLICANT,
+        receiving_agency=world.agency(DESK),
+    )
+    assert keys(online, u["desk"]) == ["receive", "refuse_reception", "withdraw"]
+    assert keys(online, u["specialist"]) == []
+    assert keys(online, u["desk2"]) == []
+    assert keys(online, AnonymousUser()) == []
+
+    d = counter(world)
+    assert dossier_allowed_actions(dossier=d, user=u["desk"]) == [
+        ActionChoice(key="assign", label="Chuyển chuyên viên xử lý", kind="workflow"),
+        ActionChoice(
+            key="request_supplement", label="Request a supplement", kind="request_supplement"
+        ),
+        ActionChoice(key="request_fee", label="Request the fee", kind="request_fee"),
+        ActionChoice(key="apologize", label="Apologise and set a new date", kind="apologize"),
+        ActionChoice(key="withdraw", label="Withdraw at the applicant's request", kind="withdraw"),
+    ]
+    assert keys(d, u["approver"]) == ["refuse"]
+
+    clock.set(2026, 2, 24, 9, 0)  # less than a working day before the due moment
+    d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=1)
+    assert keys(d, u["desk"]) == ["request_supplement", "request_fee", "withdraw"]
+    assert keys(d, u["specialist"]) == ["propose"]
+    assert keys(d, u["admin"]) == [
+        "propose",
+        "request_supplement",
+        "request_fee",
+        "withdraw",
+        "refuse",
+    ]
+
+    d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=10_000, expected_version=2)
+    assert keys(d, u["desk"]) == ["fee_paid", "withdraw"]
+    assert keys(d, u["approver"]) == ["refuse"]
+
+    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
+    assert keys(d, u["approver"]) == ["approve", "send_back", "refuse"]
+    d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=5)
+    assert keys(d, u["desk"]) == ["return_result"]
+    assert keys(d, u["approver"]) == []
+
+
+def test_buttons_during_a_consultation(world, clock):
+    u = world.users
+    d = counter(world, LAND)
+    d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=1)
+    assert keys(d, u["specialist"]) == ["consult", "propose"]
+    d = dossier_act(
+        dossier=d,
+        officer=u["specialist"],
+        action="consult",
+        expected_version=2,
+        consult_agency=world.agency(POLICE),
+    )
+    assert keys(d, u["police"]) == ["consultation_answered"]
+    assert keys(d, u["specialist"]) == ["consultation_answered"]
+
+
+def test_history_oldest_first(world, clock):
+    d = counter(world)
+    d = dossier_act(dossier=d, officer=world.users["desk"], action="assign", expected_version=1)
+    history = dossier_history(dossier=d)
+    assert [(e.action, e.actor.username, e.agency.code) for e in history] == [
+        ("receive", "desk", DESK),
+        ("assign", "desk", DESK),
+    ]
+
+
+def test_step_deadlines_of_a_dossier_with_a_fee(world, clock):
+    """2 working days = 16 h: 'received' gets 10% (1 h 36), 'appraising' 60% (9 h 36),
+    'approving' 30% (4 h 48), each from its own hand-over."""
+    u = world.users
+    d = counter(world)  # Friday 13 February 16:10: transferred Monday 23 February 07:00
+    clock.set(2026, 2, 23, 8, 0)
+    d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=1)
+    clock.set(2026, 2, 23, 9, 0)
+    d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=50_000, expected_version=2)
+    clock.set(2026, 2, 25, 10, 0)
+    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    clock.set(2026, 2, 25, 14, 0)
+    d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
+    clock.set(2026, 2, 25, 15, 0)
+    d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=5)
+
+    rows = dossier_step_deadlines(dossier=d)
+    assert [
+        (r.step, r.handed_over_at, r.counted_from, r.deadline, r.done_at, r.timing) for r in rows
+    ] == [
+        (
+            "received",
+            at(2026, 2, 13, 16, 10),
+            at(2026, 2, 23, 7, 0),
+            at(2026, 2, 23, 8, 36),
+            at(2026, 2, 23, 8, 0),
+            "on_time",
+        ),
+        (
+            "appraising",
+            at(2026, 2, 23, 8, 0),
+            at(2026, 2, 23, 8, 0),
+            at(2026, 2, 24, 9, 36),
+            at(2026, 2, 23, 9, 0),
+            "early",
+        ),
+        ("fee", at(2026, 2, 23, 9, 0), at(2026, 2, 23, 9, 0), None, at(2026, 2, 25, 10, 0), ""),
+        (
+            "appraising",
+            at(2026, 2, 25, 10, 0),
+            at(2026, 2, 25, 10, 0),
+            at(2026, 2, 26, 13, 36),
+            at(2026, 2, 25, 14, 0),
+            "early",
+        ),
+        (
+            "approving",
+            at(2026, 2, 25, 14, 0),
+            at(2026, 2, 25, 14, 0),
+            at(2026, 2, 26, 8, 48),
+            at(2026, 2, 25, 15, 0),
+            "early",
+        ),
+    ]
+    assert [r.label for r in rows] == [
+        "Chờ chuyển xử lý",
+        "Đang thẩm định",
+        "Waiting for the fee to be paid",
+        "Đang thẩm định",
+        "Chờ phê duyệt",
+    ]
+    assert rows[0].handed_over_by == u["desk"] and rows[0].done_by == u["desk"]
+    assert rows[0].agency.code == "000.01.31.H37" and rows[2].agency is None
+
+
+def test_running_step_turns_late_after_its_deadline(world, clock):
+    clock.set(2026, 3, 2, 9, 0)  # Monday, before 15:00: transferred at once
+    d = counter(world)
+    assert d.events.get().data["transfer_at"] == "2026-03-02T09:00:00+07:00"
+    clock.set(2026, 3, 2, 10, 0)
+    (row,) = dossier_step_deadlines(dossier=d)
+    assert (row.deadline, row.done_at, row.timing) == (at(2026, 3, 2, 10, 36), None, "")
+    clock.set(2026, 3, 2, 10, 37)
+    assert dossier_step_deadlines(dossier=d)[0].timing == "late"
+
+
+def test_consultation_deadline_counts_in_the_consulted_agencys_office_time(world, clock):
+    u = world.users
+    police = world.agency(POLICE)
+    police.working_weekdays = "012345"  # the commune police also works on Saturdays
+    police.save(update_fields=["working_weekdays"])
+    clock.set(2026, 3, 2, 9, 0)
+    d = counter(world, LAND)
+    d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=1)
+    clock.set(2026, 3, 6, 9, 0)  # Friday
+    d = dossier_act(
+        dossier=d,
+        officer=u["specialist"],
+        action="consult",
+        expected_version=2,
+        consult_agency=police,
+    )
+    # 3 working days of the police: Friday 6 h, Saturday 8 h, Monday 8 h, Tuesday 2 h.
+    assert d.events.last().data["consult_deadline"] == "2026-03-10T09:00:00+07:00"
+    clock.set(2026, 3, 11, 8, 0)
+    d = dossier_act(
+        dossier=d, officer=u["police"], action="consultation_answered", expected_version=3
+    )
+    consulting = [r for r in dossier_step_deadlines(dossier=d) if r.step == "consulting"]
+    assert [(r.agency, r.deadline, r.done_at, r.timing) for r in consulting] == [
+        (police, at(2026, 3, 10, 9, 0), at(2026, 3, 11, 8, 0), "late")
+    ]
+
+
+def test_same_day_procedure(world, clock):
+    clock.set(2026, 3, 2, 14, 0)
+    d = counter(world, SAME_DAY)
+    assert d.due_at == at(2026, 3, 2, 17, 0)
+    clock.set(2026, 3, 2, 15, 30)  # after 15:00: due at the close of the next working day
+    d = counter(world, SAME_DAY)
+    assert d.due_at == at(2026, 3, 3, 17, 0)
+    assert d.events.get().data["transfer_at"] == "2026-03-03T07:00:00+07:00"
