@@ -204,6 +204,19 @@ def next_working_moment(moment: datetime, calendar: WorkingCalendar | None = Non
     return _aware(_walk(_resolve(calendar), _local(moment), timedelta(0)))
 
 
+def add_office_time(
+    start: datetime, amount: timedelta, calendar: WorkingCalendar | None = None
+) -> datetime:
+    """``start`` plus ``amount`` of office time, to the second (same rules as below).
+
+    For clocks that resume with what was left (after a fee pause) or a step's share of
+    the legal time, which are not whole hours.
+    """
+    if amount < timedelta(0):
+        raise ValueError("An amount of office time cannot be negative.")
+    return _aware(_walk(_resolve(calendar), _local(start), amount))
+
+
 def add_working_time(
     start: datetime, duration: Duration, calendar: WorkingCalendar | None = None
 ) -> datetime:

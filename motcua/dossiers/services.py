@@ -59,6 +59,7 @@ from motcua.core.calendar import (
     WORKING_DAY,
     Duration,
     DurationKind,
+    add_office_time,
     next_working_moment,
 )
 from motcua.core.selectors import due_at as calendar_due_at
@@ -232,26 +233,8 @@ def legal_duration(procedure_version: ProcedureVersion) -> Duration | None:
 
 
 def add_working_timedelta(*, start: datetime, amount: timedelta, agency: Agency | None) -> datetime:
-    """`start` plus `amount` of the agency's office time, to the second.
-
-    motcua.core.calendar adds whole hours and days; a resumed clock (after a fee) and a
-    step's share of the legal time need minutes and seconds. Same semantics as the
-    core: a result that uses up a session exactly stays at its end.
-    """
-    calendar = working_calendar(agency=agency)
-    cursor = _local(next_working_moment(start, calendar)).replace(tzinfo=None)
-    remaining = max(amount, timedelta(0))
-    day = cursor.date()
-    for _n in range(4000):  # a calendar with no working day for 10 years is broken
-        for opens, closes in calendar.intervals(day):
-            if closes < cursor:
-                continue
-            begin = max(opens, cursor)
-            if remaining <= closes - begin:
-                return (begin + remaining).replace(tzinfo=VN_TZ)
-            remaining -= closes - begin
-        day += timedelta(days=1)
-    raise ValueError("The office calendar has no working time ahead.")
+    """`start` plus `amount` of the agency's office time, to the second."""
+    return add_office_time(start, max(amount, timedelta(0)), working_calendar(agency=agency))
 
 
 def transfer_moment(*, received_at: datetime, agency: Agency | None) -> datetime:
