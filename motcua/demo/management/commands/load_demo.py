@@ -12,6 +12,7 @@ from django.db import transaction
 from motcua.catalog.services import CatalogFileError, catalog_import, procedure_workflow_set
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
+from motcua.demo.officials import demo_officials_load
 from motcua.organizations.services import (
     UnitFileError,
     units_import_current,
@@ -65,8 +66,11 @@ class Command(BaseCommand):
                     workflow=workflow_latest(code=CONSULTATION_WORKFLOW),
                 )
                 admin_created = self._demo_admin()
+                officials = demo_officials_load()
         except (UnitFileError, CatalogFileError) as exc:
             raise CommandError(str(exc)) from exc
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             f"Units: {units.by_level.get('commune', 0)} communes and wards today, "
             f"{history.created + history.unchanged + history.updated} former units"
@@ -77,6 +81,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo administrator: /admin/ user {DEMO_ADMIN[0]!r}, password {DEMO_ADMIN[1]!r}"
         )
+        self.stdout.write("Demo officials (back office at /mot-cua/):")
+        for username, password, description in officials:
+            self.stdout.write(f"  {username:<24} {password:<14} {description}")
         self.stdout.write(
             f"Calendar days (holidays, days off, working Saturdays): {days.created} new, "
             f"{days.updated} updated, {days.kept} kept as the administrator set them"
