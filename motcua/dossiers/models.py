@@ -159,6 +159,11 @@ class Dossier(models.Model):
     apologies = models.PositiveSmallIntegerField(_("apologies"), default=0)
     is_late = models.BooleanField(_("late"), default=False)
 
+    full_online = models.BooleanField(
+        _("done fully online"), default=False,
+        help_text=_("Filed, processed, paid and returned online (Decision 766)."),
+    )
+
     # Digitization (Decision 766)
     scanned_at_counter = models.BooleanField(_("papers scanned at the counter"), default=False)
     reused_data = models.BooleanField(_("reuses the citizen's stored papers"), default=False)
