@@ -9,6 +9,7 @@ from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
 from motcua.api.schemas import ErrorOut, ProcedureListOut
+from motcua.api.tracking import router as tracking_router
 from motcua.catalog.search import SearchQueryError, procedure_search
 
 MAX_LIMIT = 50
@@ -21,6 +22,7 @@ class UnicodeJSONRenderer(JSONRenderer):
 api = NinjaAPI(
     title="motcua API", version="1", urls_namespace="api-v1", renderer=UnicodeJSONRenderer()
 )
+api.add_router("", tracking_router)
 
 
 # Ninja answers bad parameters with 422 and pydantic's error list; callers of this API

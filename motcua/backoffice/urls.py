@@ -1,0 +1,18 @@
+from django.urls import path
+
+from motcua.backoffice import views
+
+app_name = "backoffice"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("dang-nhap/", views.login_view, name="login"),
+    path("dang-xuat/", views.logout_view, name="logout"),
+    path("don-vi/", views.switch_agency, name="switch_agency"),
+    path("tim-kiem/", views.search, name="search"),
+    path("tiep-nhan/", views.counter_pick, name="counter"),
+    path("tiep-nhan/<str:procedure>/", views.counter_form, name="counter_form"),
+    path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
+    path("ho-so/<str:code>/xu-ly/", views.dossier_action, name="dossier_action"),
+    path("ho-so/<str:code>/giay-to/<int:paper_id>/", views.dossier_paper, name="dossier_paper"),
+    path("ho-so/<str:code>/phieu/<str:form>.pdf", views.dossier_slip, name="dossier_slip"),
+]

@@ -1,0 +1,584 @@
+"""Officials' pages. Thin: parse input, call one service or selector, render.
+
+Every view needs a signed-in official (someone holding a role in an agency) and
+reads only what the agencies of that official receive or handle.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from motcua.accounts.models import Role
+from motcua.backoffice import forms as bo_forms
+from motcua.backoffice.selectors import (
+    BOX_LABELS,
+    UPLOAD_CONTENT_TYPES,
+    Box,
+    InboxFilters,
+    InboxRow,
+    OfficialScope,
+    agency_clock,
+    agency_officials,
+    consultable_agencies,
+    counter_communes,
+    dossier_for_official,
+    dossier_search,
+    history_rows,
+    inbox_boxes,
+    inbox_page,
+    official_scope,
+    paper_for_official,
+    paper_rows,
+    scope_agencies,
+    scope_agency,
+    slip_context_for,
+    workflow_steps,
+)
+from motcua.catalog.search import SearchQueryError, procedure_search
+from motcua.catalog.selectors import procedure_get_current
+from motcua.core.money import format_vnd
+from motcua.dossiers import services
+from motcua.dossiers.models import Channel, Dossier, NationalStatus
+from motcua.dossiers.selectors import ActionChoice, dossier_allowed_actions, dossier_history
+from motcua.dossiers.services import (
+    ActionNotAllowed,
+    Applicant,
+    DossierError,
+    PaperInput,
+    StaleDossier,
+    dossier_receive_at_counter,
+)
+from motcua.dossiers.slips import slip_pdf
+from motcua.organizations.models import Agency
+
+SESSION_AGENCY = "backoffice_agency"
+LOGIN_URL = reverse_lazy("backoffice:login")
+
+
+# --- the desk: who works where ------------------------------------------------------
+
+
+@dataclass
+class Desk:
+    scope: OfficialScope
+    agency: Agency
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.scope.roles_in(self.agency.pk)
+
+
+def _desk(request: HttpRequest, scope: OfficialScope) -> Desk:
+    agency = scope_agency(scope=scope, agency_id=request.session.get(SESSION_AGENCY))
+    if agency is None:
+        agency = Agency.objects.filter(pk__in=scope.agency_ids).order_by("name").first()
+        if agency is not None:
+            request.session[SESSION_AGENCY] = agency.pk
+    assert agency is not None  # an official holds a role in at least one agency
+    return Desk(scope=scope, agency=agency)
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in and holding a role somewhere; the view gets the official's desk."""
+
+    @login_required(login_url=LOGIN_URL)
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        scope = official_scope(user=request.user)
+        if not scope.is_official:
+            return render(request, "backoffice/not_official.html", status=403)
+        return view(request, _desk(request, scope), *args, **kwargs)
+
+    return wrapper
+
+
+def _render(
+    request: HttpRequest, desk: Desk, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context = {
+        "desk": desk,
+        "agencies": scope_agencies(scope=desk.scope),
+        "is_receiving_officer": Role.RECEIVING_OFFICER in desk.roles,
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+class OfficialLoginView(auth_views.LoginView):
+    template_name = "backoffice/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("backoffice:inbox")
+
+
+login_view = OfficialLoginView.as_view()
+logout_view = auth_views.LogoutView.as_view(next_page=LOGIN_URL)
+
+
+@require_POST
+@official_required
+def switch_agency(request: HttpRequest, desk: Desk) -> HttpResponse:
+    agency = scope_agency(scope=desk.scope, agency_id=request.POST.get("agency"))
+    if agency is None:
+        messages.error(request, _("You have no role in that agency."))
+    else:
+        request.session[SESSION_AGENCY] = agency.pk
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("backoffice:inbox")
+    return redirect(target or reverse("backoffice:inbox"))
+
+
+# --- inbox ----------------------------------------------------------------------
+
+
+@require_GET
+@official_required
+def inbox(request: HttpRequest, desk: Desk) -> HttpResponse:
+    form = bo_forms.InboxFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    steps = workflow_steps()
+    boxes = inbox_boxes(scope=desk.scope, agency=desk.agency, steps=steps)
+    box = data.get("box") or ""
+    if box not in boxes:
+        box = Box.RECEIVE if Box.RECEIVE in boxes else (boxes[0] if boxes else Box.WAITING)
+    filters = InboxFilters(
+        box=box,
+        overdue=bool(data.get("overdue")),
+        due_soon=bool(data.get("due_soon")),
+        procedure=(data.get("procedure") or "").strip(),
+        after=(data.get("after") or "").strip(),
+    )
+    clock = agency_clock(agency=desk.agency)
+    page = inbox_page(
+        scope=desk.scope, agency=desk.agency, filters=filters, steps=steps, clock=clock
+    )
+    base = {"box": box}
+    for key in ("overdue", "due_soon"):
+        if getattr(filters, key):
+            base[key] = "on"
+    if filters.procedure:
+        base["procedure"] = filters.procedure
+    context = {
+        "nav": "inbox",
+        "boxes": [
+            {
+                "key": b,
+                "label": BOX_LABELS[b],
+                "count": page.counts.get(b, ""),
+                "url": "?" + urlencode({"box": b}),
+            }
+            for b in boxes
+        ],
+        "box": box,
+        "box_label": BOX_LABELS[box],
+        "filters": filters,
+        "page": page,
+        "next_url": "?" + urlencode({**base, "after": page.next_cursor})
+        if page.next_cursor
+        else "",
+        "first_url": "?" + urlencode(base) if filters.after else "",
+    }
+    return _render(request, desk, "backoffice/inbox.html", context)
+
+
+# --- one dossier ----------------------------------------------------------------
+
+
+def _workflow_action(dossier: Dossier, key: str) -> dict[str, Any]:
+    actions = (dossier.workflow.definition or {}).get("actions") or {}
+    action = actions.get(key)
+    return action if isinstance(action, dict) else {}
+
+
+def _assignees(dossier: Dossier, key: str) -> list[Any]:
+    """Officials who may take the dossier at the step the action leads to."""
+    target = _workflow_action(dossier, key).get("to")
+    state = ((dossier.workflow.definition or {}).get("states") or {}).get(target)
+    if not isinstance(state, dict) or state.get("role") != Role.SPECIALIST:
+        return []
+    return agency_officials(agency=dossier.competent_agency, role=Role.SPECIALIST)
+
+
+def _consult_agencies(dossier: Dossier) -> QuerySet[Agency]:
+    return consultable_agencies(exclude=[dossier.competent_agency_id])
+
+
+def _action_form(
+    dossier: Dossier, choice: ActionChoice, data: dict[str, Any] | None = None
+) -> bo_forms.ActionForm:
+    initial = {"action": choice.key, "expected_version": dossier.lock_version}
+    kwargs: dict[str, Any] = {"initial": initial, "prefix": None}
+    if choice.kind == "workflow":
+        consult = bool(_workflow_action(dossier, choice.key).get("consult"))
+        return bo_forms.WorkflowActionForm(
+            data,
+            consult=consult,
+            consult_agencies=_consult_agencies(dossier) if consult else None,
+            assignees=_assignees(dossier, choice.key),
+            auto_id=f"id_{choice.key}_%s",
+            **kwargs,
+        )
+    form_class = KIND_FORMS.get(choice.kind, bo_forms.ActionForm)
+    return form_class(data, auto_id=f"id_{choice.key}_%s", **kwargs)
+
+
+KIND_FORMS: dict[str, type[bo_forms.ActionForm]] = {
+    "receive": bo_forms.ActionForm,
+    "refuse_reception": bo_forms.ReasonsForm,
+    "request_supplement": bo_forms.SupplementForm,
+    "supplement_complete": bo_forms.ActionForm,
+    "request_fee": bo_forms.FeeForm,
+    "fee_paid": bo_forms.ActionForm,
+    "apologize": bo_forms.ApologyForm,
+    "withdraw": bo_forms.WithdrawForm,
+    "refuse": bo_forms.ReasonsForm,
+    "return_result": bo_forms.ReturnForm,
+}
+# Actions that end or turn back a dossier get a red button.
+DANGER_KINDS = {"refuse_reception", "refuse", "withdraw"}
+
+
+def _perform(*, dossier: Dossier, officer: Any, choice: ActionChoice, data: dict[str, Any]) -> None:
+    """Call the lifecycle service the chosen action stands for."""
+    version = data["expected_version"]
+    kind = choice.kind
+    common = {"dossier": dossier, "expected_version": version}
+    if kind == "workflow":
+        services.dossier_act(
+            **common,
+            officer=officer,
+            action=choice.key,
+            note=data.get("note", ""),
+            consult_agency=data.get("consult_agency"),
+            assignee=_user(data.get("assignee")),
+        )
+    elif kind == "receive":
+        services.dossier_receive(**common, officer=officer)
+    elif kind == "refuse_reception":
+        services.dossier_refuse_reception(**common, officer=officer, reasons=data["reasons"])
+    elif kind == "request_supplement":
+        services.dossier_request_supplement(
+            **common, officer=officer, missing=data["missing"], contact=data.get("contact", "")
+        )
+    elif kind == "supplement_complete":
+        services.dossier_supplement_complete(**common, actor=officer)
+    elif kind == "request_fee":
+        services.dossier_request_fee(**common, officer=officer, amount_vnd=data["amount_vnd"])
+    elif kind == "fee_paid":
+        # Online payments come from the payment gateway; here the desk records cash.
+        services.dossier_fee_paid(**common, online=False, actor=officer)
+    elif kind == "apologize":
+        services.dossier_apologize(
+            **common, officer=officer, reason=data["reason"], new_due_at=data["new_due_at"]
+        )
+    elif kind == "withdraw":
+        services.dossier_withdraw(**common, reason=data["reason"], actor=officer)
+    elif kind == "refuse":
+        services.dossier_refuse(**common, officer=officer, reasons=data["reasons"])
+    elif kind == "return_result":
+        services.dossier_return_result(
+            **common, officer=officer, electronic=bool(data.get("electronic"))
+        )
+    else:
+        raise services.ActionNotAllowed(_("This action cannot be taken from this page."))
+
+
+def _user(pk: int | None) -> Any:
+    if not pk:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=pk).first()
+
+
+def _dossier_context(
+    request: HttpRequest,
+    desk: Desk,
+    dossier: Dossier,
+    *,
+    failed: tuple[str, bo_forms.ActionForm] | None = None,
+) -> dict[str, Any]:
+    steps = workflow_steps()
+    clock = agency_clock(agency=dossier.competent_agency)
+    actions = []
+    for choice in dossier_allowed_actions(dossier=dossier, user=request.user):
+        if failed is not None and failed[0] == choice.key:
+            form = failed[1]
+        else:
+            form = _action_form(dossier, choice)
+        actions.append(
+            {
+                "choice": choice,
+                "form": form,
+                "danger": choice.kind in DANGER_KINDS,
+                "open": failed is not None and failed[0] == choice.key,
+                "simple": not [f for f in form.visible_fields()],
+            }
+        )
+    return {
+        "dossier": dossier,
+        "procedure": dossier.procedure_version,
+        "status_label": NationalStatus(dossier.status).label,
+        "channel_label": Channel(dossier.channel).label,
+        "step": steps.label(dossier),
+        "urgency": clock.urgency(dossier),
+        "papers": paper_rows(dossier=dossier),
+        "fee": format_vnd(dossier.fee_amount) if dossier.fee_amount else "",
+        "history": history_rows(dossier=dossier, events=dossier_history(dossier=dossier)),
+        "step_labels": steps.labels,
+        "actions": actions,
+        "slip_available": dossier.received_at is not None,
+    }
+
+
+@require_GET
+@official_required
+def dossier_detail(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
+    dossier = dossier_for_official(scope=desk.scope, code=code)
+    if dossier is None:
+        raise Http404
+    return _render(
+        request, desk, "backoffice/dossier.html", _dossier_context(request, desk, dossier)
+    )
+
+
+@require_POST
+@official_required
+def dossier_action(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
+    dossier = dossier_for_official(scope=desk.scope, code=code)
+    if dossier is None:
+        raise Http404
+    detail_url = reverse("backoffice:dossier", args=[dossier.code])
+    stale_message = _(
+        "This dossier was just updated by someone else. Here is its current state: "
+        "check it and act again if still needed."
+    )
+    key = request.POST.get("action", "")
+    choice = next(
+        (c for c in dossier_allowed_actions(dossier=dossier, user=request.user) if c.key == key),
+        None,
+    )
+    posted_version = request.POST.get("expected_version", "")
+    if choice is None:
+        if posted_version != str(dossier.lock_version):
+            messages.warning(request, stale_message)
+        else:
+            messages.error(request, _("This action is not possible now for this dossier."))
+        return redirect(detail_url)
+    form = _action_form(dossier, choice, request.POST)
+    if form.has_error("expected_version") or form.has_error("action"):
+        messages.warning(request, stale_message)
+        return redirect(detail_url)
+    if form.is_valid():
+        try:
+            _perform(dossier=dossier, officer=request.user, choice=choice, data=form.cleaned_data)
+        except StaleDossier:
+            messages.warning(request, stale_message)
+            return redirect(detail_url)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except (ActionNotAllowed, DossierError) as exc:
+            form.add_error(None, str(exc) or _("This action is not possible now."))
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": choice.label})
+            return redirect(detail_url)
+    dossier.refresh_from_db()
+    context = _dossier_context(request, desk, dossier, failed=(choice.key, form))
+    return _render(request, desk, "backoffice/dossier.html", context, status=400)
+
+
+def _add_errors(form: Any, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError beside the fields it names (else above the form)."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            field = aliases.get(name, name)
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+@require_GET
+@official_required
+def dossier_slip(request: HttpRequest, desk: Desk, code: str, form: str) -> HttpResponse:
+    dossier = dossier_for_official(scope=desk.scope, code=code)
+    if dossier is None or form != "01" or dossier.received_at is None:
+        raise Http404
+    tracking_url = request.build_absolute_uri("/tra-cuu/?" + urlencode({"ma": dossier.code}))
+    pdf = slip_pdf(form=form, context=slip_context_for(dossier=dossier, tracking_url=tracking_url))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{dossier.code}-phieu-{form}.pdf"'
+    return response
+
+
+@require_GET
+@official_required
+def dossier_paper(request: HttpRequest, desk: Desk, code: str, paper_id: int) -> HttpResponse:
+    """The scan or photo of one paper, for officials who may see the dossier."""
+    found = paper_for_official(scope=desk.scope, code=code, paper_id=paper_id)
+    if found is None:
+        raise Http404
+    paper, kind = found
+    handle = paper.file.open("rb")
+    content_type = UPLOAD_CONTENT_TYPES.get(kind or "", "application/octet-stream")
+    return FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=kind is None,
+        filename=paper.file.name.rsplit("/", 1)[-1],
+    )
+
+
+# --- counter reception -------------------------------------------------------------
+
+
+@require_GET
+@official_required
+def counter_pick(request: HttpRequest, desk: Desk) -> HttpResponse:
+    form = bo_forms.ProcedurePickForm(request.GET)
+    query, hits, error = "", [], ""
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+    else:
+        error = " ".join(form.errors.get("q", []))
+    if query.strip():
+        try:
+            hits = procedure_search(query=query, limit=15).items
+        except SearchQueryError as exc:
+            error = str(exc)
+    context = {"nav": "counter", "form": form, "q": query, "hits": hits, "error": error}
+    return _render(request, desk, "backoffice/counter_pick.html", context, 400 if error else 200)
+
+
+# Names a service may give fields of the applicant, mapped to the counter form's fields.
+APPLICANT_FIELDS = {
+    "applicant_name": "name",
+    "applicant_id_number": "id_number",
+    "applicant_birth_date": "birth_date",
+    "applicant_phone": "phone",
+    "applicant_email": "email",
+    "applicant_address": "address",
+    "applicant_unit": "unit",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@official_required
+def counter_form(request: HttpRequest, desk: Desk, procedure: str) -> HttpResponse:
+    version = procedure_get_current(code=procedure)
+    if version is None:
+        raise Http404
+    if Role.RECEIVING_OFFICER not in desk.roles:
+        messages.error(
+            request,
+            _("Only a receiving officer of %(agency)s can receive dossiers here.")
+            % {"agency": desk.agency.name},
+        )
+        return redirect("backoffice:counter")
+    communes = counter_communes(province_code=settings.MOTCUA_PROVINCE_CODE)
+    papers = list(version.papers.all())
+    form = bo_forms.CounterForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        papers=papers,
+        communes=communes,
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                dossier = _receive_at_counter(
+                    desk=desk, officer=request.user, version=version, form=form
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc, APPLICANT_FIELDS)
+            else:
+                messages.success(
+                    request,
+                    _("Dossier %(code)s received. Print the receipt and give it to the applicant.")
+                    % {"code": dossier.code},
+                )
+                return redirect("backoffice:dossier", code=dossier.code)
+        status = 400
+    context = {
+        "nav": "counter",
+        "version": version,
+        "form": form,
+        "paper_rows": form.bound_paper_rows(),
+    }
+    return _render(request, desk, "backoffice/counter_form.html", context, status)
+
+
+def _receive_at_counter(
+    *, desk: Desk, officer: Any, version: Any, form: bo_forms.CounterForm
+) -> Dossier:
+    data = form.cleaned_data
+    applicant = Applicant(
+        type="person",
+        name=data["name"],
+        id_number=data["id_number"],
+        birth_date=data.get("birth_date"),
+        phone=data.get("phone", ""),
+        email=data.get("email", ""),
+        address=data.get("address", ""),
+        unit=data.get("unit"),
+    )
+    papers = [
+        PaperInput(
+            name=p["name"],
+            form=p["form"],
+            count=p["count"],
+            required_paper=p["required_paper"],
+            file=p["file"],
+            scanned_at_counter=p["file"] is not None,
+        )
+        for p in form.papers()
+    ]
+    return dossier_receive_at_counter(
+        officer=officer,
+        agency=desk.agency,
+        procedure_version=version,
+        applicant=applicant,
+        papers=papers,
+        channel=Channel.IN_PERSON,
+    )
+
+
+# --- search ----------------------------------------------------------------------
+
+
+@require_GET
+@official_required
+def search(request: HttpRequest, desk: Desk) -> HttpResponse:
+    form = bo_forms.DossierSearchForm(request.GET or None)
+    result = None
+    if form.is_valid():
+        result = dossier_search(scope=desk.scope, query=form.cleaned_data["q"], agency=desk.agency)
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    steps = workflow_steps()
+    clock = agency_clock(agency=desk.agency)
+    rows = (
+        [InboxRow(d, steps.label(d), clock.urgency(d)) for d in result.dossiers] if result else []
+    )
+    context = {"nav": "search", "form": form, "result": result, "rows": rows}
+    return _render(request, desk, "backoffice/search.html", context, status)

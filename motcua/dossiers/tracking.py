@@ -1,0 +1,137 @@
+"""Public tracking of a dossier: its code and the last four digits of the applicant's phone.
+
+What a tracker sees is limited to the progress of the dossier: status, step, due and
+return moments and a history in plain words. Never the applicant's name, ID number,
+address or phone, nor the officers' notes. A wrong code and wrong digits give the
+same answer (None), so codes cannot be probed for phones, and attempts are limited per
+client through Django's cache.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
+
+TRACKING_LIMIT = 10  # attempts …
+TRACKING_WINDOW_SECONDS = 600  # … per client per 10 minutes
+MAX_CODE_LENGTH = 60
+_LAST4 = re.compile(r"^\d{4}$")
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class TrackingView:
+    code: str
+    procedure: str
+    agency: str
+    status: int
+    status_label: str
+    step: str
+    submitted_at: datetime | None
+    received_at: datetime | None
+    due_at: datetime | None
+    returned_at: datetime | None
+    history: list[TrackingEvent] = field(default_factory=list)
+
+
+# What happened, in the citizen's words, for the built-in actions of the lifecycle.
+def _builtin_texts() -> dict[str, str]:
+    return {
+        "submit": _("Filed online"),
+        "file": _("Filed online"),
+        "file_online": _("Filed online"),
+        "receive": _("Received by the one-stop desk"),
+        "receive_at_counter": _("Received at the one-stop desk"),
+        "refuse_reception": _("Not received (the reasons were sent to you)"),
+        "request_supplement": _("You were asked to add or correct papers"),
+        "supplement_complete": _("The missing papers were received; processing goes on"),
+        "request_fee": _("You were asked to pay the fee"),
+        "fee_paid": _("The fee was paid"),
+        "apologize": _("The agency apologised for a delay and set a new return date"),
+        "withdraw": _("Withdrawn at the applicant's request"),
+        "refuse": _("Refused (the reasons were sent to you)"),
+        "decide": _("Processed; the result is ready"),
+        "return_result": _("Result returned"),
+    }
+
+
+def _event_text(event: DossierEvent, labels: dict[str, str], builtin: dict[str, str]) -> str:
+    if event.action in builtin:
+        return builtin[event.action]
+    if event.action in labels:
+        return labels[event.action]
+    try:
+        return str(NationalStatus(event.status).label)
+    except ValueError:
+        return event.action
+
+
+def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
+    """The public view of dossier `code`, or None if the code is unknown or the digits
+    do not match the end of the applicant's phone (the same answer for both)."""
+    code = (code or "").strip().upper()
+    digits = (phone_last4 or "").strip()
+    if not code or len(code) > MAX_CODE_LENGTH or not _LAST4.match(digits):
+        return None
+    dossier = (
+        Dossier.objects.select_related("procedure_version", "receiving_agency", "workflow")
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        return None
+    phone_digits = re.sub(r"\D", "", dossier.applicant_phone or "")
+    if len(phone_digits) < 4 or not hmac.compare_digest(phone_digits[-4:], digits):
+        return None
+    definition = dossier.workflow.definition or {}
+    states = definition.get("states") or {}
+    actions = definition.get("actions") or {}
+    labels = {key: str(a.get("label", key)) for key, a in actions.items() if isinstance(a, dict)}
+    builtin = _builtin_texts()
+    state = states.get(dossier.state)
+    status_label = str(NationalStatus(dossier.status).label)
+    step = str(state.get("label")) if isinstance(state, dict) else status_label
+    events = (
+        DossierEvent.objects.filter(dossier=dossier).order_by("id").only("at", "action", "status")
+    )
+    return TrackingView(
+        code=dossier.code,
+        procedure=dossier.procedure_version.name,
+        agency=dossier.receiving_agency.name,
+        status=dossier.status,
+        status_label=status_label,
+        step=step,
+        submitted_at=dossier.submitted_at,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        returned_at=dossier.returned_at,
+        history=[TrackingEvent(at=e.at, text=_event_text(e, labels, builtin)) for e in events],
+    )
+
+
+def tracking_attempt(*, client: str) -> bool:
+    """Count one tracking attempt of `client` (an IP address); False once it has made
+    more than TRACKING_LIMIT in the current window."""
+    window = int(time.time() // TRACKING_WINDOW_SECONDS)
+    key = f"motcua:tracking:{client[:64]}:{window}"
+    if cache.add(key, 1, timeout=TRACKING_WINDOW_SECONDS):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=TRACKING_WINDOW_SECONDS)
+        count = 1
+    return count <= TRACKING_LIMIT

@@ -1,0 +1,138 @@
+"""Fixtures for the back-office tests: the Lào Cai demo, its officials, and dossiers
+made through the real lifecycle services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+
+from motcua.catalog.selectors import procedure_get_current
+from motcua.demo.officials import DEMO_PASSWORD, demo_officials_load
+from motcua.dossiers.models import Dossier
+from motcua.dossiers.services import (
+    Applicant,
+    PaperInput,
+    dossier_file_online,
+    dossier_receive_at_counter,
+)
+from motcua.organizations.models import Agency, AgencyType
+
+BIRTH = "1.001193"  # Đăng ký khai sinh: commune level, decided by the commune committee
+GOOD_ID = "010190012345"  # Lào Cai (010), born 1990
+PHONE = "0912345678"
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    # The demo takes about a second: load it once per module inside a transaction
+    # rolled back at the end; each test runs in a savepoint of its own.
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", verbosity=0)
+        demo_officials_load()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db) -> None:
+    """The Lào Cai demo with its officials (see motcua.demo.officials)."""
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # scans uploaded by the tests
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    cache.clear()  # rate-limit counters live there
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def officials(demo) -> dict[str, Any]:
+    users = get_user_model().objects.filter(username__contains=".")
+    return {user.username: user for user in users}
+
+
+def _agency(unit: str, agency_type: str) -> Agency:
+    return Agency.objects.get(unit__name=unit, unit__valid_to__isnull=True, type=agency_type)
+
+
+@pytest.fixture
+def agencies(demo) -> dict[str, Agency]:
+    return {
+        "batxat_desk": _agency("Xã Bát Xát", AgencyType.COMMUNE_SERVICE_CENTRE),
+        "batxat_committee": _agency("Xã Bát Xát", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
+        "laocai_desk": _agency("Phường Lào Cai", AgencyType.COMMUNE_SERVICE_CENTRE),
+        "laocai_committee": _agency("Phường Lào Cai", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
+        "province_desk": Agency.objects.get(code="000.00.01.H37"),
+    }
+
+
+def applicant(**changes: Any) -> Applicant:
+    values: dict[str, Any] = {
+        "name": "Lò Thị Mai",
+        "id_number": GOOD_ID,
+        "birth_date": date(1990, 5, 17),
+        "phone": PHONE,
+        "address": "Thôn Trung Chải",
+    }
+    values.update(changes)
+    return Applicant(**values)
+
+
+@pytest.fixture
+def receive(officials, agencies) -> Callable[..., Dossier]:
+    """receive(team="batxat", procedure=BIRTH, **applicant fields) → a received dossier."""
+
+    def make(team: str = "batxat", procedure: str = BIRTH, **changes: Any) -> Dossier:
+        version = procedure_get_current(code=procedure)
+        assert version is not None
+        papers = [
+            PaperInput(name=p.name, form="original", required_paper=p) for p in version.papers.all()
+        ]
+        return dossier_receive_at_counter(
+            officer=officials[f"{team}.tiepnhan"],
+            agency=agencies[f"{team}_desk"],
+            procedure_version=version,
+            applicant=applicant(**changes),
+            papers=papers,
+        )
+
+    return make
+
+
+@pytest.fixture
+def file_online(agencies) -> Callable[..., Dossier]:
+    """file_online(team="batxat") → a dossier filed online, waiting for reception."""
+
+    def make(team: str = "batxat", procedure: str = BIRTH, **changes: Any) -> Dossier:
+        version = procedure_get_current(code=procedure)
+        assert version is not None
+        return dossier_file_online(
+            procedure_version=version,
+            applicant=applicant(**changes),
+            receiving_agency=agencies[f"{team}_desk"],
+        )
+
+    return make
+
+
+@pytest.fixture
+def login(client, demo) -> Callable[[str], Any]:
+    """login("batxat.tiepnhan") signs the test client in as that demo official."""
+
+    def sign_in(username: str) -> Any:
+        assert client.login(username=username, password=DEMO_PASSWORD)
+        return client
+
+    return sign_in
