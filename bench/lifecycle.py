@@ -42,7 +42,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument("--dossiers", type=int, default=300, help="dossiers through the services")
-    parser.add_argument("--fill", type=int, default=1_000_000, help="rows in the table for the inbox")
+    parser.add_argument(
+        "--fill", type=int, default=1_000_000, help="rows in the table for the inbox"
+    )
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     args = parser.parse_args()
 
@@ -98,7 +100,9 @@ def throughput(count: int) -> None:
     for n in range(count):
         received.append(
             dossier_receive_at_counter(
-                officer=users["batxat.tiepnhan"], agency=desk, procedure_version=version,
+                officer=users["batxat.tiepnhan"],
+                agency=desk,
+                procedure_version=version,
                 applicant=Applicant(
                     name=f"Người dân {n}", id_number="010190012345", phone="0912345678"
                 ),
@@ -114,21 +118,25 @@ def throughput(count: int) -> None:
             ("batxat.pheduyet", "approve"),
         ):
             dossier = dossier_act(
-                dossier=dossier, officer=users[officer], action=action,
+                dossier=dossier,
+                officer=users[officer],
+                action=action,
                 expected_version=dossier.lock_version,
                 assignee=users["batxat.chuyenvien"] if action == "assign" else None,
             )
         dossier_return_result(
-            dossier=dossier, officer=users["batxat.tiepnhan"],
+            dossier=dossier,
+            officer=users["batxat.tiepnhan"],
             expected_version=dossier.lock_version,
         )
     process_rate = count / (time.perf_counter() - start)
     print(f"throughput over {count} dossiers (one transaction per action):")
     print(f"  bare INSERT + COMMIT           {bare:9.1f}/s")
-    print(f"  received at the counter        {receive_rate:9.1f}/s   ({bare / receive_rate:.1f}x slower)")
-    print(
-        f"  processed (4 actions each)     {process_rate:9.1f}/s   ({bare / process_rate:.1f}x slower)"
-    )
+    for label, rate in (
+        ("received at the counter", receive_rate),
+        ("processed (4 actions each)", process_rate),
+    ):
+        print(f"  {label:<30} {rate:9.1f}/s   ({bare / rate:.1f}x slower)")
 
 
 def _users() -> dict:
@@ -146,7 +154,8 @@ def inbox(fill: int, requests: int) -> None:
     have = Dossier.objects.count()
     start = time.perf_counter()
     _fill(fill - have)
-    print(f"filled the dossier table to {Dossier.objects.count():,} rows in {time.perf_counter() - start:.0f} s")
+    took = time.perf_counter() - start
+    print(f"filled the dossier table to {Dossier.objects.count():,} rows in {took:.0f} s")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE dossiers_dossier")
@@ -206,10 +215,14 @@ def _fill(rows: int) -> None:
     fields = [f for f in Dossier._meta.concrete_fields if not f.primary_key]
     columns = [f.column for f in fields]
     # Mostly finished dossiers, as in a real archive; a few percent still open.
-    statuses = [(NationalStatus.RETURNED, "returned", 90), (NationalStatus.DECIDED, "decided", 3),
-                (NationalStatus.PROCESSING, "appraising", 3), (NationalStatus.RECEIVED, "received", 2),
-                (NationalStatus.SUPPLEMENT_REQUESTED, "supplement", 1),
-                (NationalStatus.STOPPED, "stopped", 1)]
+    statuses = [
+        (NationalStatus.RETURNED, "returned", 90),
+        (NationalStatus.DECIDED, "decided", 3),
+        (NationalStatus.PROCESSING, "appraising", 3),
+        (NationalStatus.RECEIVED, "received", 2),
+        (NationalStatus.SUPPLEMENT_REQUESTED, "supplement", 1),
+        (NationalStatus.STOPPED, "stopped", 1),
+    ]
     weights = [w for *_x, w in statuses]
 
     def row(n: int) -> list:
