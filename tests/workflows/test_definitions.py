@@ -1,6 +1,7 @@
 import copy
 
 import pytest
+from django.utils import translation
 
 from motcua.workflows.definitions import (
     COMMUNE_DEFINITION,
@@ -43,7 +44,7 @@ def broken(**changes):
     ],
 )
 def test_invalid_definitions_name_the_problem(definition, message):
-    with pytest.raises(WorkflowDefinitionError) as exc:
+    with translation.override("en"), pytest.raises(WorkflowDefinitionError) as exc:
         workflow_validate(definition)
     assert message in str(exc.value)
 
