@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.backoffice.selectors import BOX_ORDER, sniff_upload
+from motcua.backoffice.selectors import BOX_ORDER, RegisterPeriod, sniff_upload
 from motcua.catalog.models import PaperForm, RequiredPaper
 from motcua.dossiers.validation import (
     birth_date_error,
@@ -62,6 +63,69 @@ class InboxFilterForm(forms.Form):
 
 class DossierSearchForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Code, citizen ID, phone or name"), max_length=100)
+
+
+class RegisterPeriodForm(forms.Form):
+    """The period of the tracking register (form 06): a month, or a first and last day.
+
+    The dates win when given (the month field of the inbox comes filled in).
+    """
+
+    FIRST_YEAR, LAST_YEAR = 2000, 2100
+    MAX_DAYS = 366
+    _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+    thang = forms.CharField(label=gettext_lazy("Month"), max_length=7, required=False)
+    tu = forms.DateField(
+        label=gettext_lazy("From"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
+    den = forms.DateField(
+        label=gettext_lazy("To"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
+
+    def _year_ok(self, day: date) -> bool:
+        return self.FIRST_YEAR <= day.year <= self.LAST_YEAR
+
+    def _years_error(self) -> forms.ValidationError:
+        return forms.ValidationError(
+            _("The period must lie between the years %(first)d and %(last)d.")
+            % {"first": self.FIRST_YEAR, "last": self.LAST_YEAR}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        first, last = data.get("tu"), data.get("den")
+        month = (data.get("thang") or "").strip()
+        if first or last:
+            if not (first and last):
+                raise forms.ValidationError(_("Give both the first and the last day."))
+            if first > last:
+                raise forms.ValidationError(_("The first day must not be after the last day."))
+            if not (self._year_ok(first) and self._year_ok(last)):
+                raise self._years_error()
+            if (last - first).days >= self.MAX_DAYS:
+                raise forms.ValidationError(
+                    _("The period can be at most %(n)d days.") % {"n": self.MAX_DAYS}
+                )
+            data["period"] = RegisterPeriod(first=first, last=last)
+            return data
+        if not month:
+            raise forms.ValidationError(
+                _("Choose a month, or a first and a last day, for the tracking register.")
+            )
+        found = self._MONTH.match(month)
+        if not found or not 1 <= int(found.group(2)) <= 12:
+            raise forms.ValidationError(_("Write the month as year-month, for example 2026-02."))
+        year, number = int(found.group(1)), int(found.group(2))
+        if not self.FIRST_YEAR <= year <= self.LAST_YEAR:
+            raise self._years_error()
+        after = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
+        data["period"] = RegisterPeriod(
+            first=date(year, number, 1), last=date.fromordinal(after.toordinal() - 1), month=True
+        )
+        return data
 
 
 # --- actions on a dossier -------------------------------------------------------------

@@ -11,21 +11,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from motcua.accounts.models import Role, RoleAssignment
 from motcua.catalog.models import PaperForm, ProcedureVersion
-from motcua.core.calendar import Duration, DurationKind, add_working_time
+from motcua.core.calendar import VN_TZ, Duration, DurationKind, add_working_time
 from motcua.core.selectors import working_calendar
-from motcua.dossiers.models import Dossier, DossierPaper, NationalStatus
+from motcua.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierPaper,
+    NationalStatus,
+    Outcome,
+)
+from motcua.dossiers.selectors import dossier_step_deadlines
+from motcua.dossiers.services import (
+    APOLOGIZE,
+    RECEIVE,
+    REFUSE,
+    REFUSE_RECEPTION,
+    REQUEST_SUPPLEMENT,
+)
 from motcua.organizations.models import AdministrativeUnit, Agency
 from motcua.organizations.selectors import unit_list_communes
 from motcua.workflows.definitions import FEE, SUPPLEMENT
@@ -582,6 +597,12 @@ _SLIP_PAPER_FORMS = {
     "certified_copy": "Bản sao chứng thực",
     "original_or_copy": "Bản chính hoặc bản sao",
 }
+SLIP_FORMS = ("01", "02", "03", "04", "05")
+# Form 06 on A4: WeasyPrint lays out about 80 register lines a second, and slips are
+# printed one at a time per process, so a register stops at this many lines.
+REGISTER_MAX_ROWS = 1000
+# "Giấy tờ: lý do" (or " - ", " – ") on one line of a supplement request; not "08:00".
+_PAPER_WHY = re.compile(r"\s*:(?!\d)\s*|\s+[-–—]\s+")
 
 
 def _legal_time_text(version: ProcedureVersion) -> str:
@@ -601,33 +622,70 @@ def _legal_time_text(version: ProcedureVersion) -> str:
     return f"{amount:02d} {units[version.duration_kind]}"
 
 
-def slip_context_for(*, dossier: Dossier, tracking_url: str = "") -> Any:
-    """The receipt and appointment slip (form 01) of a received dossier."""
-    from motcua.dossiers.slips import SlipAgency, SlipApplicant, SlipContext, SlipPaper
+def slip_forms(*, dossier: Dossier) -> list[str]:
+    """The slips (forms 01–05) that apply to the dossier now, from its own fields:
+    01 and 05 once received, 02 once a supplement was requested, 03 once refused (at
+    reception or during processing), 04 once the agency apologised."""
+    received = dossier.received_at is not None
+    applies = {
+        "01": received,
+        "02": dossier.supplement_requests > 0,
+        "03": dossier.outcome in (Outcome.REFUSED, Outcome.NOT_RECEIVED),
+        "04": dossier.apologies > 0,
+        "05": received,
+    }
+    return [form for form in SLIP_FORMS if applies[form]]
+
+
+def _person(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def _slip_agency(agency: Agency) -> Any:
+    from motcua.dossiers.slips import SlipAgency
+
+    parent = None
+    if agency.parent_id:
+        parent = Agency.objects.filter(pk=agency.parent_id).values_list("name", flat=True).first()
+    return SlipAgency(
+        name=agency.name,
+        parent_name=(parent or "").upper(),
+        address=agency.address,
+        phone=agency.phone,
+    )
+
+
+def _last_event(dossier: Dossier, *actions: str) -> DossierEvent | None:
+    return dossier.events.filter(action__in=actions).select_related("actor").order_by("-id").first()
+
+
+def _moment(value: Any) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _texts(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else []
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _receiving_officer(dossier: Dossier) -> Any:
+    receipt = _last_event(dossier, RECEIVE)
+    return receipt.actor if receipt and receipt.actor else dossier.filed_by
+
+
+def _slip_common(dossier: Dossier, tracking_url: str) -> Any:
+    """What every slip of a dossier carries: desk, code, applicant, request, times."""
+    from motcua.dossiers.slips import SlipApplicant, SlipContext
 
     desk = dossier.receiving_agency
-    parent = Agency.objects.filter(pk=desk.parent_id).values_list("name", flat=True).first()
     address = ", ".join(
         part for part in (dossier.applicant_address, str(dossier.applicant_unit or "")) if part
     )
-    receipt = (
-        dossier.events.filter(status=NationalStatus.RECEIVED, actor__isnull=False)
-        .select_related("actor")
-        .order_by("id")
-        .first()
-    )
-    officer = receipt.actor if receipt else dossier.filed_by
-    version = dossier.procedure_version
     return SlipContext(
-        agency=SlipAgency(
-            name=desk.name,
-            parent_name=(parent or "").upper(),
-            address=desk.address,
-            phone=desk.phone,
-        ),
+        agency=_slip_agency(desk),
         code=dossier.code,
         tracking_url=tracking_url,
-        procedure_name=version.name,
+        procedure_name=dossier.procedure_version.name,
         applicant=SlipApplicant(
             name=dossier.organisation_name or dossier.applicant_name,
             address=address,
@@ -635,6 +693,19 @@ def slip_context_for(*, dossier: Dossier, tracking_url: str = "") -> Any:
             email=dossier.applicant_email,
             id_number=dossier.applicant_id_number,
         ),
+        processing_time_text=_legal_time_text(dossier.procedure_version),
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        result_place=", ".join(part for part in (desk.name, desk.address) if part),
+    )
+
+
+def _receipt_slip(dossier: Dossier, base: Any) -> Any:
+    """Form 01: the papers received and the receiving officer."""
+    from motcua.dossiers.slips import SlipPaper
+
+    return replace(
+        base,
         papers=[
             SlipPaper(
                 name=paper.name,
@@ -643,11 +714,248 @@ def slip_context_for(*, dossier: Dossier, tracking_url: str = "") -> Any:
             )
             for paper in dossier.papers.all()
         ],
-        processing_time_text=_legal_time_text(version),
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        result_place=", ".join(part for part in (desk.name, desk.address) if part),
-        officer_name=(officer.get_full_name() or officer.get_username()) if officer else "",
+        officer_name=_person(_receiving_officer(dossier)),
+        # The appointment the receipt gave, also after an apology (form 04) moved it.
+        due_at=dossier.original_due_at or dossier.due_at,
+    )
+
+
+def _missing_line(line: str) -> tuple[str, str]:
+    parts = _PAPER_WHY.split(line, maxsplit=1)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        return parts[0], parts[1][:1].upper() + parts[1][1:]
+    return line, ""
+
+
+def _supplement_slip(dossier: Dossier, base: Any) -> Any:
+    """Form 02, from the last supplement request: each paper and why, whom to ask."""
+    event = _last_event(dossier, REQUEST_SUPPLEMENT)
+    if event is None:
+        return base  # imported history: the blank form, to fill in by hand
+    officer = _person(event.actor)
+    desk = dossier.receiving_agency
+    contact = str(event.data.get("contact") or "").strip()
+    if not contact and officer:
+        contact = ", ".join(
+            part
+            for part in (officer, desk.name, f"điện thoại {desk.phone}" if desk.phone else "")
+            if part
+        )
+    return replace(
+        base,
+        missing=[_missing_line(line) for line in _texts(event.data.get("missing"))],
+        contact=contact,
+        officer_name=officer,
+        issued_at=event.at,
+    )
+
+
+def _refusal_slip(dossier: Dossier, base: Any) -> Any:
+    """Form 03, from the refusal at reception or during processing: the reasons. The
+    receiving officer signs it (who refused at reception, else who received)."""
+    event = _last_event(dossier, REFUSE_RECEPTION, REFUSE)
+    if event is None:
+        return base
+    officer = event.actor if event.action == REFUSE_RECEPTION else _receiving_officer(dossier)
+    return replace(
+        base,
+        reasons=_texts(event.data.get("reasons")),
+        officer_name=_person(officer),
+        issued_at=event.at,
+    )
+
+
+def _apology_slip(dossier: Dossier, base: Any) -> Any:
+    """Form 04, from the apology: the reason for the delay and the new return moment.
+    The head of the agency signs it: no name is printed."""
+    event = _last_event(dossier, APOLOGIZE)
+    original = dossier.original_due_at or dossier.due_at
+    if event is None:
+        return replace(base, due_at=original, new_due_at=dossier.due_at)
+    return replace(
+        base,
+        due_at=_moment(event.data.get("original_due_at")) or original,
+        delay_reason=str(event.data.get("reason") or "").strip(),
+        new_due_at=_moment(event.data.get("new_due_at")) or dossier.due_at,
+        issued_at=event.at,
+    )
+
+
+def _control_slip(dossier: Dossier, base: Any) -> Any:
+    """Form 05: each hand-over with the desk or agency that took the dossier (the desk
+    itself for its own step, the applicant while waiting), the step's deadline, when it
+    ended and whether early, on time or late (dossier_step_deadlines)."""
+    from motcua.dossiers.slips import SlipStep
+
+    states = (dossier.workflow.definition or {}).get("states") or {}
+    with translation.override("vi"):  # the labels of the waits for the applicant
+        rows = dossier_step_deadlines(dossier=dossier)
+        steps = []
+        for row in rows:
+            spec = states.get(row.step) if isinstance(states.get(row.step), dict) else {}
+            if row.agency is None:
+                holder = "Người nộp hồ sơ"
+            elif spec.get("role") == Role.RECEIVING_OFFICER:
+                holder = dossier.receiving_agency.name  # the desk's own step
+            else:
+                holder = row.agency.name
+            steps.append(
+                SlipStep(
+                    desk=f"{holder} – {row.label}",
+                    handed_over_at=row.handed_over_at,
+                    due_at=row.deadline,
+                    done_at=row.done_at,
+                    verdict=row.timing,
+                )
+            )
+    return replace(base, steps=steps)
+
+
+_SLIP_BUILDERS = {
+    "01": _receipt_slip,
+    "02": _supplement_slip,
+    "03": _refusal_slip,
+    "04": _apology_slip,
+    "05": _control_slip,
+}
+
+
+def slip_context_for(*, dossier: Dossier, form: str = "01", tracking_url: str = "") -> Any:
+    """The context of slip `form` (01–05) of the dossier, or None when it does not apply
+    (see slip_forms). Forms 02–04 read the event that called for them."""
+    if form not in slip_forms(dossier=dossier):
+        return None
+    return _SLIP_BUILDERS[form](dossier, _slip_common(dossier, tracking_url))
+
+
+# --- form 06, the tracking register ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterPeriod:
+    """Days of a tracking register, first and last included, in Vietnam time."""
+
+    first: date
+    last: date
+    month: bool = False  # a calendar month chosen as such
+
+    @property
+    def label(self) -> str:
+        if self.month:
+            return f"Tháng {self.first:%m} năm {self.first:%Y}"
+        return f"Từ ngày {self.first:%d/%m/%Y} đến ngày {self.last:%d/%m/%Y}"
+
+    @property
+    def slug(self) -> str:
+        if self.month:
+            return f"{self.first:%Y-%m}"
+        return f"{self.first:%Y%m%d}-{self.last:%Y%m%d}"
+
+
+def _register_result(dossier: Dossier) -> str:
+    if dossier.outcome == Outcome.GRANTED:
+        text = "Đã trả kết quả" if dossier.returned_at else "Đã có kết quả"
+    elif dossier.outcome == Outcome.REFUSED:
+        text = "Từ chối giải quyết"
+    elif dossier.outcome == Outcome.WITHDRAWN:
+        text = "Rút hồ sơ, dừng xử lý"
+    elif dossier.status == NationalStatus.SUPPLEMENT_REQUESTED:
+        return f"Yêu cầu bổ sung (lần {dossier.supplement_requests})"
+    elif dossier.status == NationalStatus.FEE_REQUESTED:
+        text = "Chờ nộp phí, lệ phí"
+    else:
+        text = "Đang xử lý"
+    if dossier.supplement_requests:
+        text += f"; đã yêu cầu bổ sung {dossier.supplement_requests} lần"
+    return text
+
+
+def _register_note(dossier: Dossier) -> str:
+    notes = []
+    if dossier.channel == Channel.ONLINE:
+        notes.append("Nộp trực tuyến")
+    elif dossier.channel == Channel.POST:
+        notes.append("Nộp qua bưu chính")
+    if dossier.apologies:
+        notes.append("Đã xin lỗi, hẹn lại")
+    if dossier.is_late:
+        notes.append("Quá hạn")
+    return "; ".join(notes)
+
+
+def _transfer_moments(dossier_ids: list[int], now: datetime) -> dict[int, datetime]:
+    """When each dossier passed to the competent unit: the transfer moment its receive
+    event stored (not yet reached: not transferred), read through the (dossier, id) index."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(dossier_ids), 500):  # SQLite caps the bound parameters
+        events = DossierEvent.objects.filter(
+            dossier_id__in=dossier_ids[start : start + 500], action=RECEIVE
+        ).values_list("dossier_id", "data")
+        for dossier_id, data in events:
+            moment = _moment((data or {}).get("transfer_at"))
+            if moment is not None and moment <= now:
+                found.setdefault(dossier_id, moment)
+    return found
+
+
+def register_context(
+    *, agency: Agency, period: RegisterPeriod, max_rows: int = REGISTER_MAX_ROWS
+) -> Any:
+    """Form 06 of `agency` for `period`: one line per dossier it received in the period,
+    in order of receipt (receiving agency + received_at range, capped at max_rows)."""
+    from motcua.dossiers.slips import SlipContext, SlipRegisterRow
+
+    start = datetime.combine(period.first, time.min, tzinfo=VN_TZ)
+    end = datetime.combine(period.last + timedelta(days=1), time.min, tzinfo=VN_TZ)
+    dossiers = list(
+        Dossier.objects.filter(receiving_agency=agency, received_at__gte=start, received_at__lt=end)
+        .select_related("procedure_version", "competent_agency")
+        .only(
+            "code",
+            "applicant_name",
+            "organisation_name",
+            "channel",
+            "status",
+            "outcome",
+            "received_at",
+            "due_at",
+            "returned_at",
+            "supplement_requests",
+            "apologies",
+            "is_late",
+            "procedure_version__name",
+            "competent_agency__name",
+        )
+        .order_by("received_at", "pk")[: max_rows + 1]
+    )
+    label = period.label
+    if len(dossiers) > max_rows:
+        dossiers = dossiers[:max_rows]
+        last = timezone.localtime(dossiers[-1].received_at, VN_TZ)
+        shown = f"{max_rows:,}".replace(",", ".")  # 1.000 as Vietnamese writes it
+        label += (
+            f" – chỉ in {shown} hồ sơ đầu tiên (đến {last:%H:%M %d/%m/%Y}); "
+            "chọn khoảng thời gian ngắn hơn để in các hồ sơ còn lại"
+        )
+    transfers = _transfer_moments([d.pk for d in dossiers], timezone.now())
+    return SlipContext(
+        agency=_slip_agency(agency),
+        period_label=label,
+        register_rows=[
+            SlipRegisterRow(
+                code=d.code,
+                procedure=d.procedure_version.name,
+                applicant=d.organisation_name or d.applicant_name,
+                agency=d.competent_agency.name,
+                received_at=d.received_at,
+                due_at=d.due_at,
+                transferred_at=transfers.get(d.pk),
+                result=_register_result(d),
+                returned_at=d.returned_at,
+                note=_register_note(d),
+            )
+            for d in dossiers
+        ],
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dang-xuat/", views.logout_view, name="logout"),
     path("don-vi/", views.switch_agency, name="switch_agency"),
     path("tim-kiem/", views.search, name="search"),
+    path("so-theo-doi.pdf", views.tracking_register, name="tracking_register"),
     path("tiep-nhan/", views.counter_pick, name="counter"),
     path("tiep-nhan/<str:procedure>/", views.counter_form, name="counter_form"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),

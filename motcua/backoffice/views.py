@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.accounts.models import Role
@@ -46,9 +47,11 @@ from motcua.backoffice.selectors import (
     official_scope,
     paper_for_official,
     paper_rows,
+    register_context,
     scope_agencies,
     scope_agency,
     slip_context_for,
+    slip_forms,
     workflow_steps,
 )
 from motcua.catalog.search import SearchQueryError, procedure_search
@@ -344,7 +347,7 @@ def _dossier_context(
         "history": history_rows(dossier=dossier, events=dossier_history(dossier=dossier)),
         "step_labels": steps.labels,
         "actions": actions,
-        "slip_available": dossier.received_at is not None,
+        "slips": [(form, SLIP_LABELS[form]) for form in slip_forms(dossier=dossier)],
     }
 
 
@@ -418,17 +421,52 @@ def _add_errors(form: Any, exc: ValidationError, aliases: dict[str, str] | None 
             form.add_error(None, message)
 
 
+SLIP_LABELS = {
+    "01": gettext_lazy("Print the receipt slip (form 01)"),
+    "02": gettext_lazy("Print the supplement request (form 02)"),
+    "03": gettext_lazy("Print the refusal (form 03)"),
+    "04": gettext_lazy("Print the apology and new date (form 04)"),
+    "05": gettext_lazy("Print the processing-control slip (form 05)"),
+}
+
+
 @require_GET
 @official_required
 def dossier_slip(request: HttpRequest, desk: Desk, code: str, form: str) -> HttpResponse:
+    """Slip `form` (01–05) of Circular 01 as a PDF, only once it applies to the dossier."""
     dossier = dossier_for_official(scope=desk.scope, code=code)
-    if dossier is None or form != "01" or dossier.received_at is None:
+    if dossier is None:
         raise Http404
     tracking_url = request.build_absolute_uri("/tra-cuu/?" + urlencode({"ma": dossier.code}))
-    pdf = slip_pdf(form=form, context=slip_context_for(dossier=dossier, tracking_url=tracking_url))
+    context = slip_context_for(dossier=dossier, form=form, tracking_url=tracking_url)
+    if context is None:
+        raise Http404
+    return _pdf(slip_pdf(form=form, context=context), f"{dossier.code}-phieu-{form}.pdf")
+
+
+def _pdf(pdf: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dossier.code}-phieu-{form}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+@require_GET
+@official_required
+def tracking_register(request: HttpRequest, desk: Desk) -> HttpResponse:
+    """The tracking register (form 06) of the official's current agency for a month
+    (?thang=YYYY-MM) or a first and last day (?tu=YYYY-MM-DD&den=YYYY-MM-DD)."""
+    form = bo_forms.RegisterPeriodForm(request.GET)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(
+                    request,
+                    _("The tracking register cannot be printed: %(error)s") % {"error": error},
+                )
+        return redirect("backoffice:inbox")
+    period = form.cleaned_data["period"]
+    context = register_context(agency=desk.agency, period=period)
+    return _pdf(slip_pdf(form="06", context=context), f"so-theo-doi-{period.slug}.pdf")
 
 
 @require_GET

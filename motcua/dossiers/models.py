@@ -182,6 +182,8 @@ class Dossier(models.Model):
             # Inboxes: one agency, one status, newest or most urgent first.
             models.Index(fields=["receiving_agency", "status", "-id"], name="dossier_recv_inbox"),
             models.Index(fields=["competent_agency", "state", "due_at"], name="dossier_comp_inbox"),
+            # The tracking register (form 06): one agency, one period.
+            models.Index(fields=["receiving_agency", "received_at"], name="dossier_recv_period"),
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
         ]
