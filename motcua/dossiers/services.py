@@ -715,23 +715,30 @@ def _event(
 
 
 def _enqueue_delivery(ids: list[int]) -> None:
-    """Issue-4 hook: hand committed outbox rows to the delivery worker.
+    """Hand committed outbox rows to the delivery worker (runs only after commit: a
+    rolled-back action never announces anything). Never raises: a row whose job could
+    not be queued stays `created` and the outbox sweeper queues it."""
+    from motcua.notifications.services import notifications_enqueue
 
-    Deliberately a no-op until the notifications app ships its Huey task; the rows
-    stay `created`, so a sweeper (or the task, once wired here) delivers them later.
-    Runs only after commit: a rolled-back action never announces anything.
-    """
+    notifications_enqueue(ids=ids)
 
 
 def _notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any) -> None:
+    from motcua.notifications.selectors import contact_preference_for
+
     if not (dossier.applicant_phone or dossier.applicant_email):
         return  # nobody to tell; the slip and the portal carry the news
     row = Notification.objects.create(
         dossier=dossier,
         event=event,
+        # Failures show on the page of the desk the applicant deals with.
+        agency_id=dossier.receiving_agency_id,
         template=template,
         recipient_phone=dossier.applicant_phone,
         recipient_email=dossier.applicant_email,
+        preferred_channel=contact_preference_for(
+            phone=dossier.applicant_phone, email=dossier.applicant_email
+        ),
         context={
             "code": dossier.code,
             "procedure": dossier.procedure_version.name,

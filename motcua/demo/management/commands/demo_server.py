@@ -8,9 +8,25 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
+# The local gateway simulators (manage.py notify_simulators) and how to reach them; a
+# value already in the environment wins, so a demo can point at real gateways.
+SIMULATED_GATEWAYS = {
+    "NOTIFY_SMTP_HOST": "127.0.0.1",
+    "NOTIFY_SMTP_PORT": "1025",
+    "NOTIFY_SMS_URL": "http://127.0.0.1:8025/MainService.svc/json/SendMultipleMessage_V4_post_json/",
+    "NOTIFY_SMS_API_KEY": "sim-key",
+    "NOTIFY_SMS_SECRET_KEY": "sim-secret",
+    "NOTIFY_ZALO_URL": "http://127.0.0.1:8026/message/template",
+    "NOTIFY_ZALO_ACCESS_TOKEN": "sim-zalo-token",
+    "NOTIFY_SITE_URL": "http://127.0.0.1:8000",
+}
+
 
 class Command(BaseCommand):
-    help = "Run the web server (gunicorn) and the background worker (Huey) together."
+    help = (
+        "Run the web server (gunicorn), the background worker (Huey) and the local "
+        "SMTP/SMS/Zalo simulators together."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -19,8 +35,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         bindir = os.path.dirname(sys.executable)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "motcua.settings"}
+        gateways = {
+            **SIMULATED_GATEWAYS,
+            "NOTIFY_SITE_URL": f"http://{options['host']}:{options['port']}",
+        }
+        env = {**gateways, **os.environ, "DJANGO_SETTINGS_MODULE": "motcua.settings"}
         processes = [
+            subprocess.Popen([sys.executable, "manage.py", "notify_simulators"], env=env),
             subprocess.Popen([sys.executable, "manage.py", "run_huey", "--quiet"], env=env),
             subprocess.Popen(
                 [
@@ -42,7 +63,9 @@ class Command(BaseCommand):
         ]
         self.stdout.write(
             f"motcua is running on http://{options['host']}:{options['port']}/ "
-            "(admin: /admin/, API: /api/v1/docs). Press Ctrl+C to stop."
+            "(admin: /admin/, API: /api/v1/docs). Messages to citizens go to the local "
+            "simulators: e-mails in var/notify-simulator/mail/, SMS at "
+            "http://127.0.0.1:8025/_simulator/messages. Press Ctrl+C to stop."
         )
 
         def stop(*_args: object) -> None:

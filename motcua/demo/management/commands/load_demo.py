@@ -13,6 +13,7 @@ from motcua.catalog.services import CatalogFileError, catalog_import, procedure_
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
 from motcua.demo.officials import demo_officials_load
+from motcua.notifications.services import message_templates_ensure_seeded
 from motcua.organizations.services import (
     UnitFileError,
     units_import_current,
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 )
                 admin_created = self._demo_admin()
                 officials = demo_officials_load()
+                message_templates_ensure_seeded()
         except (UnitFileError, CatalogFileError) as exc:
             raise CommandError(str(exc)) from exc
         if options["verbosity"] == 0:

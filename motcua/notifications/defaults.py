@@ -1,0 +1,240 @@
+"""The message templates shipped with motcua: version 1 of each event's message.
+
+Data, not code: `message_templates_ensure_seeded()` copies them into MessageTemplate
+rows once, after which administrators edit them in the admin (each save is a new
+version). The SMS texts are written with diacritics and fit one GSM-7 segment
+with the sample context below once folded (the default route), two UCS-2 parts
+when sent as Unicode; the Zalo parameters follow the ZNS rule
+of short values (a code or a name, at most a few dozen characters).
+
+Context keys come from the services that write the outbox rows
+(motcua.dossiers.services._notify: code, procedure, applicant, agency, and the
+event's own values) and from the deadline jobs (reminder, leader_digest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SIGNATURE = "\n\nTrân trọng,\n{{ agency }}\n(Thư tự động, vui lòng không trả lời.)"
+
+DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
+    "received": {
+        "description": "Hồ sơ đã được tiếp nhận (phiếu 01)",
+        "subject": "Hồ sơ {{ code }} đã được tiếp nhận",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "{% if after_supplement %}Hồ sơ bổ sung của ông/bà đã đủ. {% endif %}"
+            "Hồ sơ {{ code }} ({{ procedure }}) đã được tiếp nhận."
+            "{% if due_at %}\nThời gian hẹn trả kết quả: {{ due_at|vn_datetime }}.{% endif %}\n"
+            "Ông/bà có thể tra cứu tình trạng hồ sơ bằng mã hồ sơ trên Cổng dịch vụ công."
+            + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }} đã được tiếp nhận."
+            "{% if due_at %} Hẹn trả kết quả {{ due_at|vn_datetime }}.{% endif %}"
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "ngay_hen": "{{ due_at|vn_datetime }}"},
+    },
+    "supplement_requested": {
+        "description": "Yêu cầu bổ sung hồ sơ (phiếu 02)",
+        "subject": "Hồ sơ {{ code }} cần bổ sung giấy tờ",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) cần bổ sung, hoàn thiện:\n"
+            "{{ missing|bullets }}\n"
+            "{% if contact %}Người hướng dẫn: {{ contact }}.\n{% endif %}"
+            "Thời gian chờ bổ sung không tính vào thời hạn giải quyết." + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }} cần bổ sung giấy tờ. Xem thông báo trên Cổng dịch vụ công "
+            "hoặc liên hệ bộ phận một cửa."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "noi_dung": "{{ missing|joined }}"},
+    },
+    "fee_requested": {
+        "description": "Yêu cầu nộp phí, lệ phí",
+        "subject": "Hồ sơ {{ code }}: đề nghị nộp phí, lệ phí",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Để tiếp tục giải quyết hồ sơ {{ code }} ({{ procedure }}), đề nghị ông/bà nộp "
+            "{{ amount_vnd|vnd }} trực tuyến trên Cổng dịch vụ công hoặc tại bộ phận một cửa."
+            + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }}: đề nghị nộp {{ amount_vnd|vnd }} phí, lệ phí để tiếp tục giải quyết."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "so_tien": "{{ amount_vnd|vnd }}"},
+    },
+    "payment_received": {
+        "description": "Đã nhận phí, lệ phí",
+        "subject": "Hồ sơ {{ code }}: đã nhận phí, lệ phí",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Đã nhận {{ amount_vnd|vnd }} cho hồ sơ {{ code }} ({{ procedure }})."
+            "{% if due_at %}\nThời gian hẹn trả kết quả: {{ due_at|vn_datetime }}.{% endif %}"
+            + _SIGNATURE
+        ),
+        "sms_body": (
+            "Đã nhận {{ amount_vnd|vnd }} cho hồ sơ {{ code }}."
+            "{% if due_at %} Hẹn trả kết quả {{ due_at|vn_datetime }}.{% endif %}"
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "so_tien": "{{ amount_vnd|vnd }}"},
+    },
+    "apology": {
+        "description": "Xin lỗi và hẹn lại ngày trả kết quả (phiếu 04)",
+        "subject": "Hồ sơ {{ code }}: xin lỗi và hẹn lại ngày trả kết quả",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "{{ agency }} thành thật xin lỗi ông/bà: hồ sơ {{ code }} ({{ procedure }}) "
+            "chưa thể trả kết quả đúng hẹn.\n"
+            "Lý do: {{ reason }}\n"
+            "Thời gian hẹn trả kết quả mới: {{ new_due_at|vn_datetime }}.\n"
+            "Mong ông/bà thông cảm." + _SIGNATURE
+        ),
+        "sms_body": (
+            "Xin lỗi ông/bà: hồ sơ {{ code }} chưa thể trả đúng hẹn. "
+            "Hẹn lại {{ new_due_at|vn_datetime }}."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "ngay_hen": "{{ new_due_at|vn_datetime }}"},
+    },
+    "result_ready": {
+        "description": "Đã có kết quả giải quyết",
+        "subject": "Hồ sơ {{ code }} đã có kết quả",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) đã có kết quả. Ông/bà nhận kết quả theo "
+            "hình thức đã đăng ký (tại bộ phận một cửa, qua bưu chính hoặc trực tuyến)."
+            + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }} đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}"},
+    },
+    "returned": {
+        "description": "Đã trả kết quả",
+        "subject": "Hồ sơ {{ code }} đã được trả kết quả",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Kết quả hồ sơ {{ code }} ({{ procedure }}) đã được trả"
+            "{% if electronic %}; bản điện tử được lưu trong kho dữ liệu của ông/bà để dùng "
+            "lại cho các thủ tục sau{% endif %}.\n"
+            "Mời ông/bà đánh giá mức độ hài lòng trên Cổng dịch vụ công." + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }} đã được trả kết quả. Mời ông/bà đánh giá mức độ hài lòng trên "
+            "Cổng dịch vụ công."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}"},
+    },
+    "refused": {
+        "description": "Từ chối hồ sơ (phiếu 03)",
+        "subject": (
+            "Hồ sơ {{ code }} không được "
+            "{% if at_reception %}tiếp nhận{% else %}giải quyết{% endif %}"
+        ),
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) không được "
+            "{% if at_reception %}tiếp nhận{% else %}giải quyết{% endif %} vì:\n"
+            "{{ reasons|bullets }}" + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }} không được {% if at_reception %}tiếp nhận{% else %}giải quyết"
+            "{% endif %}. Lý do xem trên Cổng dịch vụ công."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "ly_do": "{{ reasons|joined }}"},
+    },
+    "withdrawn": {
+        "description": "Dừng xử lý theo đề nghị rút hồ sơ",
+        "subject": "Hồ sơ {{ code }} đã dừng xử lý",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Theo đề nghị của ông/bà, hồ sơ {{ code }} ({{ procedure }}) đã dừng xử lý."
+            + _SIGNATURE
+        ),
+        "sms_body": "Hồ sơ {{ code }} đã dừng xử lý theo đề nghị rút hồ sơ của ông/bà.",
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}"},
+    },
+    "reminder": {
+        "description": "Nhắc cán bộ: hồ sơ sắp đến hạn (còn 1 ngày làm việc)",
+        "subject": "Sắp đến hạn: hồ sơ {{ code }} ({{ due_at|vn_datetime }})",
+        "email_body": (
+            "Kính gửi {{ officer }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) của {{ applicant }} đến hạn trả kết quả lúc "
+            "{{ due_at|vn_datetime }}, còn chưa đến 1 ngày làm việc.\n"
+            "{% if url %}Mở hồ sơ: {{ url }}\n{% endif %}"
+            "Nếu không kịp, hồ sơ sẽ bị tính là trễ hạn."
+            "\n\n(Thư tự động của hệ thống một cửa điện tử.)"
+        ),
+        "sms_body": "Hồ sơ {{ code }} đến hạn {{ due_at|vn_datetime }}, còn dưới 1 ngày làm việc.",
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
+    "leader_digest": {
+        "description": "Tin tóm tắt hằng ngày cho lãnh đạo",
+        "subject": "Tình hình giải quyết hồ sơ ngày {{ date }}",
+        "email_body": (
+            "Kính gửi {{ leader }},\n\n"
+            "Tình hình giải quyết hồ sơ ngày {{ date }}:\n"
+            "{% for row in agencies %}\n"
+            "{{ row.name }}\n"
+            "- Đang trễ hạn: {{ row.overdue_count }}"
+            "{% if row.overdue %} ({{ row.overdue|joined:', ' }}){% endif %}\n"
+            "- Sắp trễ, cần xin lỗi và hẹn lại trước 1 ngày làm việc: {{ row.at_risk_count }}"
+            "{% for item in row.at_risk %}\n  + {{ item.code }}, hạn {{ item.due_at|vn_datetime }}"
+            "{% endfor %}\n"
+            "- Thông báo gửi không thành công: {{ row.failed_notifications }}\n"
+            "{% endfor %}"
+            "\n(Thư tự động của hệ thống một cửa điện tử.)"
+        ),
+        "sms_body": "",
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
+}
+
+# Values as long as real ones get: used to check that an edited SMS text still fits.
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "code": "000.00.32.H37-260213-0001",
+    "procedure": "Đăng ký khai sinh",
+    "applicant": "Nguyễn Thị Phương Thảo",
+    "agency": "Trung tâm Phục vụ hành chính công phường Lào Cai",
+    "due_at": "2026-02-24T09:10:00+00:00",
+    "new_due_at": "2026-03-03T09:10:00+00:00",
+    "after_supplement": False,
+    "missing": ["Tờ khai đăng ký khai sinh (bản chính)", "Giấy chứng sinh (bản chính)"],
+    "contact": "Nguyễn Thị Hoa, 0214 3840 000",
+    "amount_vnd": 1500000,
+    "reason": "Cần xác minh thêm thông tin với cơ quan công an.",
+    "reasons": ["Không thuộc thẩm quyền giải quyết."],
+    "at_reception": True,
+    "outcome": "granted",
+    "electronic": True,
+    "officer": "Nguyễn Văn Bình",
+    "url": "https://motcua.laocai.gov.vn/mot-cua/ho-so/000.00.32.H37-260213-0001/",
+    "leader": "Trần Văn Cường",
+    "date": "24/02/2026",
+    "agencies": [
+        {
+            "name": "UBND phường Lào Cai",
+            "overdue_count": 1,
+            "overdue": ["000.00.32.H37-260210-0003"],
+            "at_risk_count": 1,
+            "at_risk": [
+                {"code": "000.00.32.H37-260211-0002", "due_at": "2026-02-25T09:00:00+00:00"}
+            ],
+            "failed_notifications": 0,
+        }
+    ],
+}

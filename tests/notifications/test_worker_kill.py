@@ -1,0 +1,212 @@
+"""The issue's test: a real Huey consumer is SIGKILLed in the middle of 1,000 status
+changes and, after a restart, each of the 1,000 notifications reaches the SMTP relay or
+the SMS gateway exactly once.
+
+Everything runs as in production, on a database file (or a PostgreSQL database of its
+own when the suite runs on PostgreSQL) that this test migrates: `manage.py run_huey`
+with a SqliteHuey queue file, a driver process making the status changes through the
+lifecycle service, and the two simulators in this process. The SMS gateway kills the
+worker itself, right after taking message number KILL_AT and before answering: that
+message has reached the gateway but the worker never records it, the worst moment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
+from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
+
+ROOT = Path(__file__).resolve().parents[2]
+DRIVER = Path(__file__).with_name("outbox_driver.py")
+TOTAL = 1000
+PAUSE_AT = 500  # the driver waits there until the worker has been killed
+KILL_AT = 100  # SMS messages taken by the gateway when the worker is killed
+PG_DATABASE = "h_notify_kill"
+
+
+def _on_postgres() -> bool:
+    return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[tuple[str, Callable[[str], list[tuple[Any, ...]]]]]:
+    """(DATABASE_URL, query) of a fresh database for the processes of this test."""
+    if not _on_postgres():
+        path = tmp_path / "motcua.sqlite3"
+
+        def query_sqlite(sql: str) -> list[tuple[Any, ...]]:
+            with sqlite3.connect(path, timeout=20) as connection:
+                return connection.execute(sql).fetchall()
+
+        yield f"sqlite:///{path}", query_sqlite
+        return
+
+    import psycopg
+
+    params = django_settings.DATABASES["default"]
+    server = {
+        "host": params.get("HOST") or "127.0.0.1",
+        "port": params.get("PORT") or 5432,
+        "user": params.get("USER") or "postgres",
+        "password": params.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+
+    def query_pg(sql: str) -> list[tuple[Any, ...]]:
+        with psycopg.connect(dbname=PG_DATABASE, autocommit=True, **server) as connection:
+            return connection.execute(sql).fetchall()
+
+    password = f":{server['password']}" if server["password"] else ""
+    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{PG_DATABASE}"
+    try:
+        yield url, query_pg
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
+def _run(args: list[str], env: dict[str, str], log: Path) -> subprocess.CompletedProcess:
+    with log.open("ab") as out:
+        return subprocess.run(
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=True
+        )
+
+
+def _worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    out = log.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_huey", "--workers", "4", "--delay", "0.05",
+         "--max-delay", "0.5", "--backoff", "1.05"],
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def test_sigkill_mid_flight_loses_nothing_and_sends_nothing_twice(database, tmp_path, capsys):
+    url, query = database
+    smtp = SmtpRelaySimulator().start()
+    sms = SmsGatewaySimulator().start()
+    # Answer a little late, so that several messages are in flight at any moment.
+    sms.switches.response_delay = smtp.switches.response_delay = 0.01
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "motcua.settings",
+        "DATABASE_URL": url,
+        "MOTCUA_VAR_DIR": str(tmp_path / "var"),  # the Huey queue file lives there
+        "HUEY_IMMEDIATE": "0",
+        "NOTIFY_SMTP_HOST": "127.0.0.1",
+        "NOTIFY_SMTP_PORT": str(smtp.port),
+        "NOTIFY_EMAIL_FROM": "Một cửa <no-reply@motcua.test>",
+        "NOTIFY_SMS_URL": sms.url,
+        "NOTIFY_SMS_API_KEY": sms.api_key,
+        "NOTIFY_SMS_SECRET_KEY": sms.secret_key,
+        "NOTIFY_ZALO_URL": "",
+        "NOTIFY_HTTP_TIMEOUT": "5",
+        # Short clocks so that the test finishes in seconds, not minutes.
+        "NOTIFY_SENDING_TIMEOUT": "6",
+        "NOTIFY_SWEEP_GRACE": "2",
+        "NOTIFY_RETRY_DELAY": "1",
+    }
+    log = tmp_path / "processes.log"
+    worker: subprocess.Popen | None = None
+    killed = threading.Event()
+    at_kill: dict[str, Any] = {}
+
+    def kill_worker(record: Any) -> None:
+        # Runs in the gateway, after taking a message and before answering it.
+        if len(sms.ledger.delivered) >= KILL_AT and not killed.is_set() and worker is not None:
+            os.kill(worker.pid, signal.SIGKILL)
+            at_kill["sms_key"] = record.key
+            killed.set()
+
+    try:
+        _run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, log)
+        _run([sys.executable, str(DRIVER), "setup"], env, log)
+        sms.switches.on_take = kill_worker
+        worker = _worker(env, log)
+        started = time.monotonic()
+        resume = tmp_path / "resume"
+        driver = subprocess.Popen(
+            [sys.executable, str(DRIVER), "run", str(TOTAL), str(PAUSE_AT), str(resume)],
+            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        assert killed.wait(120), f"the worker was never killed; see {log}"
+        worker.wait(10)
+        assert worker.returncode == -signal.SIGKILL
+        statuses = dict(query("SELECT status, COUNT(*) FROM notifications_notification GROUP BY 1"))
+        at_kill.update(
+            written=sum(statuses.values()),
+            sending=statuses.get("sending", 0),
+            delivered=statuses.get("delivered", 0),
+        )
+        resume.touch()  # more status changes while no worker runs, then the restart
+        time.sleep(1.0)
+        worker = _worker(env, log)
+        assert driver.wait(240) == 0, f"the driver failed; see {log}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            statuses = dict(
+                query("SELECT status, COUNT(*) FROM notifications_notification GROUP BY 1")
+            )
+            if statuses.get("delivered") == TOTAL:
+                break
+            time.sleep(0.25)
+        elapsed = time.monotonic() - started
+        assert statuses == {"delivered": TOTAL}, f"not drained: {statuses}; see {log}"
+        rows = query(
+            "SELECT key, channel, provider_reference, attempts FROM notifications_notification"
+        )
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+        smtp.stop()
+        sms.stop()
+
+    # Every one of the 1,000 reached a gateway exactly once, under its own key ...
+    sent = {
+        **{key: m["id"] for m in sms.ledger.messages() for key in [m["key"]]},
+        **{key: m["id"] for m in smtp.ledger.messages() for key in [m["key"]]},
+    }
+    deliveries = sms.ledger.deliveries + smtp.ledger.deliveries
+    assert len(rows) == TOTAL and sum(deliveries.values()) == TOTAL
+    assert set(deliveries.values()) == {1}
+    by_channel = Counter(channel for _key, channel, _ref, _n in rows)
+    assert by_channel == {"sms": TOTAL // 2, "email": TOTAL // 2}
+    for key, channel, reference, _attempts in rows:
+        hex_key = key.replace("-", "") if isinstance(key, str) else key.hex
+        gateway_key = hex_key if channel == "sms" else f"<{hex_key}@motcua.test>"
+        # ... and the row records the gateway's id of that one message.
+        if channel == "sms":
+            assert reference == sent[gateway_key]
+        else:
+            assert reference == gateway_key and gateway_key in sent
+    assert at_kill["written"] <= PAUSE_AT  # killed in the middle of the series
+    # The message taken at the moment of the kill was sent again after the restart
+    # with the same key, and the gateway kept the first one.
+    assert sms.ledger.submissions[at_kill["sms_key"]] == 2
+    duplicates = sms.ledger.stats()["duplicates"] + smtp.ledger.stats()["duplicates"]
+    resent = sum(1 for *_rest, attempts in rows if attempts > 1)
+    with capsys.disabled():
+        print(
+            f"\n[{'postgresql' if _on_postgres() else 'sqlite'}] at the kill: "
+            f"{at_kill['written']} rows written, {at_kill['delivered']} recorded delivered, "
+            f"{at_kill['sending']} in flight (sending); after the restart: {resent} sent "
+            f"again, {duplicates} duplicate submission(s) absorbed by the gateways; "
+            f"{TOTAL} delivered exactly once in {elapsed:.1f}s"
+        )
