@@ -182,7 +182,7 @@ def test_admin_edit_saves_a_new_version(admin_client, db):
     v1 = MessageTemplate.objects.get(key="returned", version=1)
     url = f"/admin/notifications/messagetemplate/{v1.pk}/change/"
     page = admin_client.get(url)
-    assert page.status_code == 200 and "Preview with sample values" in page.content.decode()
+    assert page.status_code == 200 and "Xem trước với dữ liệu mẫu" in page.content.decode()
     response = admin_client.post(
         url,
         {
