@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", include("motcua.api.urls")),
     path("mot-cua/thong-bao/", include("motcua.notifications.urls")),
     path("mot-cua/", include("motcua.backoffice.urls")),
+    path("", include("motcua.portal.urls_auth")),
     path("", include("motcua.portal.urls")),
 ]

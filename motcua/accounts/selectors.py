@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from motcua.accounts.models import Role, RoleAssignment
+from motcua.accounts.models import CitizenProfile, OfficialTotp, Role, RoleAssignment
 from motcua.organizations.models import Agency
 
 
@@ -32,3 +32,17 @@ def user_agencies(*, user: AbstractBaseUser | AnonymousUser) -> list[Agency]:
     if not user.is_authenticated:
         return []
     return list(Agency.objects.filter(role_assignments__user=user).distinct().order_by("name"))
+
+
+def official_totp_enabled(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether `user` confirmed an authenticator app (then sign-in asks for its code)."""
+    if user.pk is None:
+        return False
+    return OfficialTotp.objects.filter(user_id=user.pk, confirmed=True).exists()
+
+
+def citizen_profile(*, user: AbstractBaseUser | AnonymousUser) -> CitizenProfile | None:
+    """The citizen profile of `user`, or None (an official, or not signed in)."""
+    if not user.is_authenticated:
+        return None
+    return CitizenProfile.objects.filter(user_id=user.pk).select_related("commune").first()

@@ -1,17 +1,25 @@
-"""Writes for officials and their roles."""
+"""Writes for accounts: officials and their roles, citizens' sign-in (phone + one-time
+code, or an e-ID provider), officials' TOTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from motcua.accounts.models import Role, RoleAssignment
+from motcua.accounts import otp
+from motcua.accounts.models import CitizenProfile, OfficialTotp, PhoneOtp, Role, RoleAssignment
 from motcua.organizations.models import Agency
 
 
@@ -67,3 +75,288 @@ def official_roles_grant(*, user: AbstractUser, agency: Agency, roles: Iterable[
         )
         created += int(was_created)
     return created
+
+
+# --- citizens: sign-in by phone and one-time code --------------------------------------------
+
+OTP_TEMPLATE_KEY = "otp"
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def otp_ttl() -> timedelta:
+    return timedelta(seconds=_setting("OTP_TTL_SECONDS", 300))
+
+
+def otp_max_attempts() -> int:
+    return _setting("OTP_MAX_ATTEMPTS", 5)
+
+
+def otp_window() -> timedelta:
+    return timedelta(seconds=_setting("OTP_WINDOW_SECONDS", 900))
+
+
+def otp_per_phone() -> int:
+    return _setting("OTP_PER_PHONE", 3)
+
+
+def otp_per_ip() -> int:
+    return _setting("OTP_PER_IP", 10)
+
+
+class OtpError(Exception):
+    """A refused sign-in step; the message is plain language, safe to show the citizen."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        self.message = message
+        self.code = code
+        super().__init__(message)
+
+
+def phone_normalize(phone: str) -> str:
+    """A Vietnamese mobile number as stored (84xxxxxxxxx); ValidationError naming the field."""
+    from motcua.notifications.text import vn_mobile
+
+    normalized = vn_mobile(phone or "")
+    if normalized is None:
+        raise ValidationError(
+            {
+                "phone": _(
+                    "Enter a Vietnamese mobile number of 10 digits starting with 0, "
+                    "e.g. 0912 345 678."
+                )
+            }
+        )
+    return normalized
+
+
+def _minutes_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds() / 60))
+
+
+@transaction.atomic
+def phone_otp_send(*, phone: str, client_ip: str = "", now: datetime | None = None) -> PhoneOtp:
+    """Send a new 6-digit sign-in code to `phone` by SMS (an outbox row, delivered on
+    commit). Raises ValidationError for a bad number, OtpError when a limit is reached:
+    OTP_PER_PHONE codes per phone, OTP_PER_IP per address, per OTP_WINDOW_SECONDS."""
+    from motcua.notifications.services import notification_write
+
+    normalized = phone_normalize(phone)
+    now = now or timezone.now()
+    since = now - otp_window()
+    client_ip = (client_ip or "")[:64]
+    recent = list(
+        PhoneOtp.objects.filter(phone=normalized, created_at__gt=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if len(recent) >= otp_per_phone():
+        wait = _minutes_until(recent[0] + otp_window(), now)
+        raise OtpError(
+            _(
+                "A code was already sent to this number %(count)d times. Wait %(minutes)d "
+                "minutes, then ask for a new code."
+            )
+            % {"count": len(recent), "minutes": wait},
+            code="phone_limit",
+        )
+    if client_ip:
+        from_ip = PhoneOtp.objects.filter(client_ip=client_ip, created_at__gt=since)
+        if from_ip.count() >= otp_per_ip():
+            raise OtpError(
+                _(
+                    "Too many codes were asked for from your connection. Wait %(minutes)d "
+                    "minutes and try again, or call the one-stop desk."
+                )
+                % {"minutes": otp_window().seconds // 60},
+                code="ip_limit",
+            )
+    code = otp.code_new()
+    salt = otp.salt_new()
+    row = PhoneOtp.objects.create(
+        phone=normalized,
+        code_hash=otp.code_hash(code, salt),
+        salt=salt,
+        client_ip=client_ip,
+        created_at=now,
+        expires_at=now + otp_ttl(),
+    )
+    notification_write(
+        template=OTP_TEMPLATE_KEY,
+        context={"code": code, "minutes": otp_ttl().seconds // 60},
+        recipient_phone=normalized,
+        preferred_channel="sms",
+        dedupe_key=f"otp:{row.pk}",
+    )
+    return row
+
+
+def phone_otp_verify(*, otp_id: int, code: str, now: datetime | None = None) -> AbstractUser:
+    """Check `code` against the sent code `otp_id`; on success the code is spent and the
+    citizen (created on first sign-in) is returned. Raises OtpError otherwise; every
+    wrong try is counted (and committed) and the code dies after OTP_MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        row = PhoneOtp.objects.select_for_update().filter(pk=otp_id).first()
+        if row is None or row.used_at is not None:
+            raise OtpError(_("This code can no longer be used. Ask for a new code."), code="used")
+        if row.attempts >= otp_max_attempts():
+            raise OtpError(
+                _("The code was entered wrongly %(count)d times. Ask for a new code.")
+                % {"count": otp_max_attempts()},
+                code="locked",
+            )
+        if now >= row.expires_at:
+            raise OtpError(
+                _("The code has expired (it is valid for %(minutes)d minutes). Ask for a new code.")
+                % {"minutes": otp_ttl().seconds // 60},
+                code="expired",
+            )
+        cleaned = otp.code_clean(code)
+        if len(cleaned) == otp.CODE_DIGITS and otp.code_matches(cleaned, row.salt, row.code_hash):
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            # Any other code still open for this phone dies with this sign-in.
+            PhoneOtp.objects.filter(phone=row.phone, used_at__isnull=True).update(used_at=now)
+            return citizen_get_or_create(phone=row.phone)
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+        left = otp_max_attempts() - row.attempts
+    if left <= 0:
+        raise OtpError(
+            _("The code was entered wrongly %(count)d times. Ask for a new code.")
+            % {"count": otp_max_attempts()},
+            code="locked",
+        )
+    raise OtpError(
+        _("This code is not right. Check the SMS and try again (%(left)d tries left).")
+        % {"left": left},
+        code="wrong",
+    )
+
+
+def _citizen_user_new() -> AbstractUser:
+    user_model = get_user_model()
+    user = user_model(username=f"citizen_{secrets.token_hex(8)}", is_active=True)
+    user.set_unusable_password()  # citizens never sign in with a password
+    user.save()
+    return user
+
+
+@transaction.atomic
+def citizen_get_or_create(*, phone: str) -> AbstractUser:
+    """The citizen signed in with `phone` (84xxxxxxxxx), created on first sign-in."""
+    profile = CitizenProfile.objects.select_related("user").filter(phone=phone).first()
+    if profile is not None:
+        return profile.user
+    try:
+        with transaction.atomic():
+            profile = CitizenProfile.objects.create(user=_citizen_user_new(), phone=phone)
+    except IntegrityError:  # two first sign-ins at once: the other one won
+        profile = CitizenProfile.objects.select_related("user").get(phone=phone)
+    return profile.user
+
+
+def _claim_date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def citizen_from_oidc_claims(*, claims: Mapping[str, Any], id_claim: str) -> AbstractUser:
+    """The citizen an e-ID provider vouched for: found by its `sub`, else by its verified
+    phone, else created; the profile is refreshed from the claims (name, phone_number,
+    birthdate, and the citizen ID number under `id_claim`)."""
+    subject = str(claims.get("sub") or "").strip()
+    if not subject:
+        raise OtpError(_("The e-ID provider did not say who you are. Try again."), code="no_sub")
+    phone = None
+    try:
+        phone = phone_normalize(str(claims.get("phone_number") or ""))
+    except ValidationError:
+        phone = None
+    profile = CitizenProfile.objects.select_for_update().filter(oidc_subject=subject).first()
+    if profile is None and phone:
+        profile = (
+            CitizenProfile.objects.select_for_update()
+            .filter(phone=phone, oidc_subject__isnull=True)
+            .first()
+        )
+    if profile is None:
+        profile = CitizenProfile(user=_citizen_user_new())
+    profile.oidc_subject = subject
+    if claims.get("name"):
+        profile.full_name = str(claims["name"])[:200]
+    if claims.get(id_claim):
+        profile.citizen_id = str(claims[id_claim])[:20]
+    birth = _claim_date(claims.get("birthdate"))
+    if birth:
+        profile.birth_date = birth
+    if phone and profile.phone != phone:
+        taken = CitizenProfile.objects.filter(phone=phone).exclude(pk=profile.pk).exists()
+        if not taken:
+            profile.phone = phone
+    profile.save()
+    if profile.full_name and profile.user.first_name != profile.full_name[:150]:
+        profile.user.first_name = profile.full_name[:150]
+        profile.user.save(update_fields=["first_name"])
+    return profile.user
+
+
+# --- officials: TOTP (two-step sign-in) -------------------------------------------------------
+
+
+@transaction.atomic
+def official_totp_begin(*, user: AbstractUser) -> str:
+    """Start (or restart) enrolment: a new secret, not yet confirmed. Returns the
+    otpauth:// URI to show once as a QR code. Refused when already confirmed."""
+    existing = OfficialTotp.objects.select_for_update().filter(user=user).first()
+    if existing is not None and existing.confirmed:
+        raise ValidationError(_("Two-step sign-in is already on for this account."))
+    secret = otp.totp_secret_new()
+    OfficialTotp.objects.update_or_create(
+        user=user,
+        defaults={
+            "secret_encrypted": otp.secret_encrypt(secret),
+            "confirmed": False,
+            "last_step": 0,
+            "confirmed_at": None,
+        },
+    )
+    return otp.totp_uri(secret, account=user.get_username())
+
+
+def official_totp_uri(*, user: AbstractUser) -> str | None:
+    """The URI of an enrolment not yet confirmed (None once confirmed: never shown again)."""
+    row = OfficialTotp.objects.filter(user=user, confirmed=False).first()
+    secret = otp.secret_decrypt(row.secret_encrypted) if row else None
+    return otp.totp_uri(secret, account=user.get_username()) if secret else None
+
+
+@transaction.atomic
+def official_totp_check(*, user: AbstractUser, code: str, at: float | None = None) -> bool:
+    """True when `code` is the current TOTP of `user` (and was not used before). The
+    first right code confirms an enrolment."""
+    row = OfficialTotp.objects.select_for_update().filter(user=user).first()
+    if row is None:
+        return False
+    secret = otp.secret_decrypt(row.secret_encrypted)
+    if secret is None:
+        return False
+    step = otp.totp_match(secret, code, after_step=row.last_step, at=at)
+    if step is None:
+        return False
+    row.last_step = step
+    fields = ["last_step"]
+    if not row.confirmed:
+        row.confirmed = True
+        row.confirmed_at = timezone.now()
+        fields += ["confirmed", "confirmed_at"]
+    row.save(update_fields=fields)
+    return True

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("dang-nhap/", views.login_view, name="login"),
     path("dang-xuat/", views.logout_view, name="logout"),
+    path("xac-thuc-hai-buoc/", views.totp_enrol, name="totp_enrol"),
     path("don-vi/", views.switch_agency, name="switch_agency"),
     path("tim-kiem/", views.search, name="search"),
     path("so-theo-doi.pdf", views.tracking_register, name="tracking_register"),

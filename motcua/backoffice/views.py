@@ -7,6 +7,7 @@ reads only what the agencies of that official receive or handle.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -124,13 +125,98 @@ def _render(
     return render(request, template, context, status=status)
 
 
+SESSION_TOTP = "official_totp_pending"  # password checked, TOTP not yet
+TOTP_PENDING_SECONDS = 300
+TOTP_MAX_TRIES = 5
+
+
 class OfficialLoginView(auth_views.LoginView):
+    """Password, then (for officials who enrolled an authenticator app) a TOTP code on
+    the same URL. Officials without TOTP sign in with the password alone."""
+
     template_name = "backoffice/login.html"
     redirect_authenticated_user = True
     next_page = reverse_lazy("backoffice:inbox")
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.session.pop(SESSION_TOTP, None)  # a fresh visit starts again from the password
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "totp" in request.POST:
+            return self._totp_step(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from motcua.accounts.selectors import official_totp_enabled
+
+        user = form.get_user()
+        if not official_totp_enabled(user=user):
+            return super().form_valid(form)
+        self.request.session[SESSION_TOTP] = {
+            "uid": user.pk,
+            "backend": user.backend,
+            "next": self.get_success_url(),
+            "at": time.time(),
+            "tries": 0,
+        }
+        return render(self.request, "backoffice/login_totp.html", {})
+
+    def _totp_step(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import get_user_model, login
+
+        from motcua.accounts.services import official_totp_check
+
+        pending = request.session.get(SESSION_TOTP)
+        if not pending or time.time() - pending["at"] > TOTP_PENDING_SECONDS:
+            request.session.pop(SESSION_TOTP, None)
+            messages.error(request, _("Sign-in took too long. Enter your password again."))
+            return redirect(LOGIN_URL)
+        user = get_user_model().objects.filter(pk=pending["uid"], is_active=True).first()
+        if user is not None and official_totp_check(user=user, code=request.POST["totp"]):
+            request.session.pop(SESSION_TOTP, None)
+            login(request, user, backend=pending["backend"])
+            return redirect(pending["next"])
+        pending["tries"] += 1
+        if user is None or pending["tries"] >= TOTP_MAX_TRIES:
+            request.session.pop(SESSION_TOTP, None)
+            messages.error(request, _("Too many wrong codes. Enter your password again."))
+            return redirect(LOGIN_URL)
+        request.session[SESSION_TOTP] = pending
+        error = _("This code is not right. Enter the 6 digits your authenticator app shows now.")
+        return render(request, "backoffice/login_totp.html", {"error": error}, status=400)
+
 
 login_view = OfficialLoginView.as_view()
+
+
+@require_http_methods(["GET", "POST"])
+@official_required
+def totp_enrol(request: HttpRequest, desk: Desk) -> HttpResponse:
+    """Turn on two-step sign-in: scan the QR code, then type the first code."""
+    import segno
+
+    from motcua.accounts.selectors import official_totp_enabled
+    from motcua.accounts.services import (
+        official_totp_begin,
+        official_totp_check,
+        official_totp_uri,
+    )
+
+    user = request.user
+    if official_totp_enabled(user=user):
+        return _render(request, desk, "backoffice/totp_enrol.html", {"enabled": True})
+    error = ""
+    if request.method == "POST":
+        if official_totp_check(user=user, code=request.POST.get("code", "")):
+            messages.success(request, _("Two-step sign-in is on."))
+            return redirect("backoffice:inbox")
+        error = _("This code is not right. Enter the 6 digits your authenticator app shows now.")
+    uri = official_totp_uri(user=user) or official_totp_begin(user=user)
+    qr = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan"))
+    context = {"uri": uri, "qr": qr, "error": error}
+    status = 400 if error else 200
+    return _render(request, desk, "backoffice/totp_enrol.html", context, status=status)
 logout_view = auth_views.LogoutView.as_view(next_page=LOGIN_URL)
 
 

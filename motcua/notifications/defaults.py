@@ -19,6 +19,20 @@ from typing import Any
 _SIGNATURE = "\n\nTrân trọng,\n{{ agency }}\n(Thư tự động, vui lòng không trả lời.)"
 
 DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
+    "otp": {
+        "description": "Mã đăng nhập một lần (OTP)",
+        "subject": "Mã đăng nhập Cổng dịch vụ công: {{ code }}",
+        "email_body": (
+            "Mã đăng nhập của ông/bà là {{ code }}. Mã có hiệu lực {{ minutes }} phút.\n"
+            "Không đưa mã này cho bất kỳ ai, kể cả cán bộ."
+        ),
+        "sms_body": (
+            "Mã đăng nhập Cổng dịch vụ công: {{ code }}. Hiệu lực {{ minutes }} phút. "
+            "Không đưa mã này cho bất kỳ ai."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
     "received": {
         "description": "Hồ sơ đã được tiếp nhận (phiếu 01)",
         "subject": "Hồ sơ {{ code }} đã được tiếp nhận",

@@ -239,6 +239,10 @@ def _channel_for(row: Notification, template: MessageTemplate) -> Channel | None
     return candidates[0] if candidates else None
 
 
+# Templates whose context holds a secret (the sign-in code): forgotten once delivered.
+SECRET_TEMPLATES = frozenset({"otp"})
+
+
 def _next_channel(row: Notification, template: MessageTemplate, current: str) -> str:
     ids = [p.id for p in channel_candidates(notification=row, template=template)]
     if not ids:
@@ -253,6 +257,7 @@ def _finish(row: Notification, mine: Any, plugin: Channel | None, result: Provid
     channel = plugin.id if plugin else row.channel
     error = result.error[:500]
     if result.outcome == Outcome.DELIVERED:
+        secret = {"context": {}} if row.template in SECRET_TEMPLATES else {}
         done = mine.update(
             status=S.DELIVERED,
             channel=channel,
@@ -261,6 +266,7 @@ def _finish(row: Notification, mine: Any, plugin: Channel | None, result: Provid
             sent_at=now,
             next_attempt_at=None,
             last_error="",
+            **secret,  # a delivered sign-in code is not kept in the outbox
         )
         outcome = S.DELIVERED
     elif result.outcome == Outcome.RATE_LIMITED:

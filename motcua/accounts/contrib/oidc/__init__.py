@@ -1,0 +1,1 @@
+"""OpenID Connect sign-in for citizens (authorization code + PKCE), ready for VNeID."""
