@@ -13,5 +13,6 @@ urlpatterns = [
     path("mot-cua/thong-bao/", include("motcua.notifications.urls")),
     path("mot-cua/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls_auth")),
+    path("", include("motcua.portal.urls_filing")),
     path("", include("motcua.portal.urls")),
 ]

@@ -248,3 +248,32 @@ class CatalogRevision(models.Model):
 
     def __str__(self) -> str:
         return str(self.number)
+
+
+class FormDefinition(models.Model):
+    """One version of a procedure's online form (JSON, see motcua.catalog.formdefs).
+
+    Versions are never edited: a changed definition is a new number, and each draft
+    keeps the version it was started with.
+    """
+
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.CASCADE,
+        related_name="form_definitions",
+    )
+    number = models.PositiveIntegerField(_("version"))
+    definition = models.JSONField(_("definition"))
+    content_hash = models.CharField(max_length=64, editable=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("online form")
+        verbose_name_plural = _("online forms")
+        ordering = ["procedure", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="form_definition_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} form v{self.number}"

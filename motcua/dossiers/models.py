@@ -258,3 +258,42 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.action}"
+
+
+class Draft(models.Model):
+    """A citizen's online form in progress, saved at every step (motcua.dossiers.drafts).
+
+    `answers` keeps what was typed, page by page, even when a check failed, so nothing
+    is lost; `uploads` lists the stored files per upload question. Once submitted,
+    `dossier` points at the one dossier it made: a repeated submit returns that one.
+    """
+
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="drafts"
+    )
+    form_definition = models.ForeignKey(
+        "catalog.FormDefinition", on_delete=models.PROTECT, related_name="drafts"
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    current_page = models.CharField(max_length=40, blank=True)
+    uploads = models.JSONField(default=dict, blank=True)
+    resume_token = models.CharField(max_length=43, unique=True)
+    idempotency_key = models.CharField(max_length=43)
+    dossier = models.OneToOneField(
+        Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("draft")
+        verbose_name_plural = _("drafts")
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["citizen", "-updated_at"], name="draft_citizen_recent")]
+
+    def __str__(self) -> str:
+        return f"draft {self.pk} of {self.citizen_id}"

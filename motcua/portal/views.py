@@ -61,5 +61,6 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         "fees": fee_summary(version),
         "papers": list(version.papers.all()),
         "demo": set(version.demo_fields),
+        "can_file_online": version.procedure.form_definitions.exists(),
     }
     return render(request, "portal/procedure.html", context)

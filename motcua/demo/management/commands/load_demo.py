@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from motcua.catalog.formdefs import form_definitions_load
 from motcua.catalog.services import CatalogFileError, catalog_import, procedure_workflow_set
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                     )
                     for name in CATALOG_FILES
                 ]
+                forms = form_definitions_load(directory=CATALOG_DIR / "forms")
                 workflows_ensure_shipped()
                 procedure_workflow_set(
                     codes=CONSULTATION_PROCEDURES,
@@ -78,6 +80,7 @@ class Command(BaseCommand):
             f"{history.created + history.unchanged + history.updated} former units"
         )
         self.stdout.write(f"Agencies: {agencies}")
+        self.stdout.write(f"Online forms: {forms.created} new, {forms.unchanged} unchanged")
         if admin_created:
             self.stdout.write("Administrator created for the demo.")
         self.stdout.write(

@@ -1,0 +1,276 @@
+"""Citizen pages of online filing: start, one question per page, check answers, submit,
+confirmation, and the list of drafts. Thin: the drafts services do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from motcua.catalog import formdefs
+from motcua.catalog.display import duration_text
+from motcua.catalog.selectors import procedure_get_current
+from motcua.dossiers import drafts
+from motcua.organizations.selectors import unit_list_communes
+
+LOGIN_URL = "/dang-nhap/"
+citizen_required = login_required(login_url=LOGIN_URL)
+
+
+def _version_and_form(code: str):
+    version = procedure_get_current(code=code)
+    if version is None:
+        raise Http404
+    form = formdefs.form_definition_latest(procedure=version.procedure)
+    if form is None:
+        raise Http404
+    return version, form
+
+
+def _draft_or_404(request: HttpRequest, code: str, draft_id: int):
+    draft = drafts.draft_get(citizen=request.user, pk=draft_id)
+    if draft is None or draft.procedure_version.procedure.code != code:
+        raise Http404
+    return draft
+
+
+def _page_url(draft, page_id: str, *, from_check: bool = False) -> str:
+    url = reverse("filing:page", args=[draft.procedure_version.procedure.code, draft.pk, page_id])
+    return f"{url}?{urlencode({'from': 'check'})}" if from_check else url
+
+
+def _check_url(draft) -> str:
+    return reverse("filing:check", args=[draft.procedure_version.procedure.code, draft.pk])
+
+
+def _done_url(draft) -> str:
+    return reverse("filing:done", args=[draft.procedure_version.procedure.code, draft.pk])
+
+
+def _next_url(draft) -> str:
+    """Where to continue a draft: its current page, or the first unanswered one."""
+    if draft.dossier_id:
+        return _done_url(draft)
+    pages = drafts.draft_pages(draft)
+    ids = [p["id"] for p in pages]
+    if draft.current_page in ids:
+        return _page_url(draft, draft.current_page)
+    return _page_url(draft, ids[0])
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, code: str) -> HttpResponse:
+    version, form = _version_and_form(code)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{LOGIN_URL}?{urlencode({'next': request.path})}")
+        draft = drafts.draft_start(
+            citizen=request.user, procedure_version=version, form_definition=form
+        )
+        return redirect(_page_url(draft, form.definition["pages"][0]["id"]))
+    definition = form.definition
+    open_drafts = (
+        list(drafts.drafts_open(citizen=request.user).filter(procedure_version__procedure=version.procedure))
+        if request.user.is_authenticated else []
+    )
+    return render(request, "portal/filing/start.html", {
+        "version": version,
+        "definition": definition,
+        "papers": list(version.papers.all()),
+        "duration": duration_text(version.duration_kind, version.duration_amount),
+        "question_count": len(definition["pages"]),
+        "open_drafts": [(d, _next_url(d)) for d in open_drafts],
+    })
+
+
+def _error_list(page: dict, errors: dict[str, str]) -> list[tuple[str, str]]:
+    return [(f"f-{name}", message) for name, message in errors.items()]
+
+
+def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict[str, Any]:
+    raw = draft.answers.get(page["id"])
+    index = [p["id"] for p in pages].index(page["id"])
+    context = {
+        "draft": draft,
+        "definition": draft.form_definition.definition,
+        "page": page,
+        "raw": raw if raw is not None else ({} if page["type"] in ("address", "person") else ""),
+        "errors": errors,
+        "error_list": _error_list(page, errors) + [("f-file", m) for m in upload_errors],
+        "upload_errors": list(upload_errors),
+        "number": index + 1,
+        "total": len(pages),
+        "from_check": request.GET.get("from") == "check" or request.POST.get("from") == "check",
+        "back_url": _page_url(draft, pages[index - 1]["id"]) if index else
+        reverse("filing:start", args=[draft.procedure_version.procedure.code]),
+        "sexes": formdefs.SEXES,
+    }
+    if page["type"] == "address":
+        context["communes"] = list(
+            unit_list_communes(province_code=drafts.province_code()).values_list("code", "name")
+        )
+    if page["type"] == "repeat":
+        items = raw if isinstance(raw, list) and raw else [{}]
+        context["items"] = [
+            (i, [
+                (sub, str(item.get(sub["id"], "")), f"{i}-{sub['id']}",
+                 errors.get(f"{i}-{sub['id']}", ""))
+                for sub in page["fields"]
+            ])
+            for i, item in enumerate(items)
+        ]
+        context["item_count"] = len(items)
+    if page["type"] == "upload":
+        context["files"] = list(enumerate(draft.uploads.get(page["id"], [])))
+    return context
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpResponse:
+    draft = _draft_or_404(request, code, draft_id)
+    if draft.dossier_id:
+        return redirect(_done_url(draft))
+    pages = drafts.draft_pages(draft)
+    current = next((p for p in pages if p["id"] == page_id), None)
+    if current is None:
+        return redirect(_check_url(draft))
+    if request.method == "GET":
+        if draft.current_page != page_id:
+            drafts.draft_set_page(draft=draft, page_id=page_id)
+        return render(request, "portal/filing/page.html",
+                      _page_context(request, draft, current, pages, {}))
+
+    action = request.POST.get("action", "continue")
+    from_check = request.POST.get("from") == "check"
+    stay_url = _page_url(draft, page_id, from_check=from_check)
+    if current["type"] == "upload":
+        if action == "upload":
+            files = request.FILES.getlist("file")
+            errors = drafts.draft_add_uploads(draft=draft, page_id=page_id, files=files)
+            if not files:
+                errors = [_("Choose a photo or a PDF file first.")]
+            if errors:
+                return render(request, "portal/filing/page.html",
+                              _page_context(request, draft, current, pages, {}, errors), status=400)
+            return redirect(stay_url)
+        if action.startswith("remove-") and action[7:].isdigit():
+            drafts.draft_remove_upload(draft=draft, page_id=page_id, index=int(action[7:]))
+            return redirect(stay_url)
+    else:
+        raw = formdefs.raw_from_post(current, request.POST)
+        if current["type"] == "repeat":
+            if action == "add" and len(raw) < current.get("max_items", 20):
+                raw.append({sub["id"]: "" for sub in current["fields"]})
+            elif action.startswith("remove-") and action[7:].isdigit():
+                index = int(action[7:])
+                raw = [item for i, item in enumerate(raw) if i != index]
+        drafts.draft_save_answer(draft=draft, page_id=page_id, raw=raw)
+        if action == "autosave":
+            return HttpResponse(status=204)
+        if action == "save":
+            return redirect(reverse("filing:drafts"))
+        if action != "continue":
+            return redirect(stay_url)
+    if action == "save":
+        return redirect(reverse("filing:drafts"))
+    _value, errors = drafts.page_check(draft, current)
+    if errors:
+        return render(request, "portal/filing/page.html",
+                      _page_context(request, draft, current, pages, errors), status=400)
+    pages = drafts.draft_pages(draft)  # an answer may show or hide later pages
+    ids = [p["id"] for p in pages]
+    index = ids.index(page_id)
+    if from_check or index + 1 >= len(ids):
+        return redirect(_check_url(draft))
+    return redirect(_page_url(draft, ids[index + 1]))
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
+    draft = _draft_or_404(request, code, draft_id)
+    if draft.dossier_id:
+        return redirect(_done_url(draft))
+    problem = ""
+    if request.method == "POST":
+        try:
+            drafts.draft_submit(
+                citizen=request.user,
+                draft_id=draft.pk,
+                key=str(request.POST.get("key", "")),
+            )
+        except drafts.DraftError as exc:
+            problem = exc.message
+        except ValidationError as exc:
+            messages = exc.message_dict if hasattr(exc, "error_dict") else {}
+            problem = "; ".join(
+                str(m) for key, values in messages.items() for m in values
+                if key not in {p["id"] for p in drafts.draft_pages(draft)}
+            ) or _("Some answers need to be fixed.")
+        else:
+            return redirect(_done_url(draft))
+        draft = _draft_or_404(request, code, draft_id)
+    clean, errors = drafts.draft_check(draft)
+    rows = []
+    for page in drafts.draft_pages(draft):
+        if page["type"] == "upload":
+            files = draft.uploads.get(page["id"], [])
+            lines = [f["name"] for f in files]
+        else:
+            lines = formdefs.answer_lines(page, clean.get(page["id"]))
+        rows.append({
+            "page": page,
+            "lines": [line for line in lines if line],
+            "error": next(iter(errors.get(page["id"], {}).values()), ""),
+            "change_url": _page_url(draft, page["id"], from_check=True),
+        })
+    drafts.draft_set_page(draft=draft, page_id="")
+    return render(request, "portal/filing/check.html", {
+        "draft": draft,
+        "definition": draft.form_definition.definition,
+        "rows": rows,
+        "has_errors": bool(errors),
+        "problem": problem,
+    }, status=400 if problem else 200)
+
+
+@citizen_required
+def done(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
+    draft = _draft_or_404(request, code, draft_id)
+    if not draft.dossier_id:
+        return redirect(_check_url(draft))
+    dossier = draft.dossier
+    track_url = request.build_absolute_uri(
+        f"{reverse('portal:track')}?{urlencode({'ma': dossier.code})}"
+    )
+    qr = segno.make(track_url, error="m").svg_inline(scale=4, title=dossier.code)
+    return render(request, "portal/filing/done.html", {
+        "draft": draft,
+        "dossier": dossier,
+        "definition": draft.form_definition.definition,
+        "track_url": track_url,
+        "qr": qr,
+    })
+
+
+@citizen_required
+def draft_list(request: HttpRequest) -> HttpResponse:
+    items = [(d, _next_url(d)) for d in drafts.drafts_open(citizen=request.user)]
+    return render(request, "portal/filing/drafts.html", {"items": items})
+
+
+@citizen_required
+def resume(request: HttpRequest, token: str) -> HttpResponseRedirect:
+    draft = drafts.draft_by_token(citizen=request.user, token=token)
+    if draft is None:
+        raise Http404
+    return redirect(_next_url(draft))

@@ -1,0 +1,86 @@
+"""The filing pages in a real Chromium on a 360-px phone: with JavaScript off, and the
+autosave with it on."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+from motcua.catalog.formdefs import form_definitions_load
+from motcua.dossiers.models import Draft
+
+from .conftest import FORMS_DIR
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    call_command("load_demo", verbosity=0)
+    form_definitions_load(directory=FORMS_DIR)
+    return live_server.url
+
+
+def signed_in(browser, site, *, javascript: bool):
+    user = get_user_model().objects.create_user(username="0912000111")
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 360, "height": 740}
+    )
+    context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": site,
+    }])
+    return context
+
+
+def test_questions_work_with_javascript_off(browser, site):
+    context = signed_in(browser, site, javascript=False)
+    page = context.new_page()
+    page.goto(site + "/nop-ho-so/1.001193/")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/nguoi_khai/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("#f-full_name").fill("Lò Thị Mai")
+    page.locator("#f-birth_date").fill("05/03/1990")
+    page.locator("label.radio", has_text="Nữ").click()
+    page.locator("#f-ethnicity").fill("Giáy")
+    page.locator("button[value=continue]").click()
+    page.wait_for_url("**/cccd_nguoi_khai/")
+    page.locator("#f-value").fill("123")
+    page.locator("button[value=continue]").click()
+    # The error summary links to the field; the message stands beside it.
+    assert page.locator(".summary a[href='#f-value']").count() == 1
+    assert page.locator("#f-value-error").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("#f-value").fill("010190000123")
+    page.locator("button[value=continue]").click()
+    page.wait_for_url("**/quan_he/")
+    page.locator("label.radio", has_text="Mẹ").click()
+    page.locator("button[value=continue]").click()
+    page.wait_for_url("**/dien_thoai/")
+    draft = Draft.objects.get()
+    assert draft.answers["quan_he"] == "me" and draft.answers["nguoi_khai"]["ethnicity"] == "Giáy"
+    context.close()
+
+
+def test_autosave_while_typing(browser, site):
+    context = signed_in(browser, site, javascript=True)
+    page = context.new_page()
+    page.goto(site + "/nop-ho-so/1.001193/")
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/nguoi_khai/")
+    draft = Draft.objects.get()
+    page.goto(f"{site}/nop-ho-so/1.001193/{draft.pk}/ten_tre/")
+    log = []
+    page.on("request", lambda r: log.append((r.method, r.url)))
+    page.on("console", lambda m: log.append(m.text))
+    page.on("response", lambda r: log.append((r.status, r.url)))
+    page.locator("#f-value").type("Lò Văn An")
+    page.wait_for_timeout(3800)
+    draft.refresh_from_db()
+    assert draft.answers.get("ten_tre") == "Lò Văn An", log
+    context.close()
