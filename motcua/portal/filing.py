@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from motcua.catalog import formdefs
@@ -91,8 +92,26 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
+# The error summary names the field when a page has several (GOV.UK: "Enter your
+# full name", not four times "Answer this question").
+_FIELD_LABELS = {
+    "full_name": gettext_lazy("Full name"),
+    "birth_date": gettext_lazy("Date of birth"),
+    "sex": gettext_lazy("Sex"),
+    "ethnicity": gettext_lazy("Ethnicity"),
+    "nationality": gettext_lazy("Nationality"),
+    "commune": gettext_lazy("Commune or ward"),
+    "street": gettext_lazy("Village, hamlet or street and house number"),
+}
+
+
 def _error_list(page: dict, errors: dict[str, str]) -> list[tuple[str, str]]:
-    return [(f"f-{name}", message) for name, message in errors.items()]
+    sub_labels = {sub["id"]: sub.get("label", "") for sub in page.get("fields", [])}
+    listed = []
+    for name, message in errors.items():
+        label = _FIELD_LABELS.get(name) or sub_labels.get(name.partition("-")[2], "")
+        listed.append((f"f-{name}", f"{label}: {message}" if label else message))
+    return listed
 
 
 def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict[str, Any]:

@@ -252,3 +252,12 @@ def test_other_forms_start(demo, client_in, code):
     assert client_in.get(f"/nop-ho-so/{code}/").status_code == 200
     response = client_in.post(f"/nop-ho-so/{code}/")
     assert client_in.get(response["Location"]).status_code == 200
+
+
+def test_error_summary_names_each_field_of_a_person(demo, client_in):
+    draft = start(client_in)
+    response = client_in.post(f"{BASE}{draft.pk}/nguoi_khai/", {"action": "continue"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'href="#f-full_name">Full name: Answer this question.' in html
+    assert 'href="#f-birth_date">Date of birth: Answer this question.' in html
