@@ -51,3 +51,22 @@ def _fresh_search_index():
     clear_index_cache()
     yield
     clear_index_cache()
+
+
+@pytest.fixture(scope="module")
+def _demo_loaded(django_db_setup, django_db_blocker):
+    # `make demo`'s data (units, agencies, calendar, catalog, forms, workflows, officials)
+    # takes about a second: load it once per module inside a transaction rolled back at
+    # the end; each test runs in a savepoint of its own.
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_loaded, db) -> None:
+    """The Lào Cai demo as `make demo` loads it (officials and online forms included)."""

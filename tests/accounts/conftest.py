@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from motcua.accounts.contrib.oidc import client as oidc
 from motcua.accounts.contrib.oidc.simulator import OidcProviderSimulator
@@ -67,17 +65,3 @@ def vneid(_oidc, settings) -> Iterator[OidcProviderSimulator]:
     oidc.clear_cache()
 
 
-@pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
-    from motcua.demo.officials import demo_officials_load
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
-        demo_officials_load()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(_demo_loaded, db) -> None:
-    """The Lào Cai demo with its officials."""

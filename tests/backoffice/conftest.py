@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import transaction
 
 from motcua.catalog.selectors import procedure_get_current
-from motcua.demo.officials import DEMO_PASSWORD, demo_officials_load
+from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import (
     Applicant,
@@ -27,22 +25,6 @@ from motcua.organizations.models import Agency, AgencyType
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level, decided by the commune committee
 GOOD_ID = "010190012345"  # Lào Cai (010), born 1990
 PHONE = "0912345678"
-
-
-@pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
-    # The demo takes about a second: load it once per module inside a transaction
-    # rolled back at the end; each test runs in a savepoint of its own.
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
-        demo_officials_load()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(_demo_loaded, db) -> None:
-    """The Lào Cai demo with its officials (see motcua.demo.officials)."""
 
 
 @pytest.fixture(autouse=True)

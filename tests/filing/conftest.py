@@ -10,26 +10,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.utils import translation
 from PIL import Image
 
-from motcua.catalog.formdefs import form_definitions_load
-
 FORMS_DIR = Path(settings.BASE_DIR) / "motcua" / "catalog" / "data" / "forms"
 ID_NUMBER = "010190000123"  # Lào Cai, born 1990
 BIRTH = "05/03/1990"
-
-
-@pytest.fixture(scope="module")
-def _demo_with_forms(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
-        form_definitions_load(directory=FORMS_DIR)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +28,6 @@ def _english() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def demo(_demo_with_forms, db) -> None:
-    """The demo catalog with every form definition loaded."""
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import translation
 
 from motcua.catalog.selectors import procedure_get_current
-from motcua.demo.officials import DEMO_PASSWORD, demo_officials_load
+from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import Applicant, PaperInput, dossier_receive_at_counter
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
@@ -32,21 +30,6 @@ EMAIL = "mai@example.vn"
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
-    # Loaded once per module inside a transaction rolled back at the end.
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
-        demo_officials_load()
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(_demo_loaded, db) -> None:
-    """The Lào Cai demo with its officials."""
 
 
 @pytest.fixture

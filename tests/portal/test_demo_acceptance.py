@@ -6,7 +6,7 @@ import pytest
 
 from motcua.organizations.selectors import unit_list_communes
 
-pytestmark = pytest.mark.usefixtures("demo_catalog")
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 
 from motcua.catalog.models import Procedure
 
-pytestmark = pytest.mark.usefixtures("demo_catalog")
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def text(response) -> str:
