@@ -70,3 +70,29 @@ def _demo_loaded(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(_demo_loaded, db) -> None:
     """The Lào Cai demo as `make demo` loads it (officials and online forms included)."""
+
+
+@pytest.fixture
+def officials(demo) -> dict:
+    """The demo officials by username (see motcua.demo.officials)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__contains=".")
+    return {user.username: user for user in users}
+
+
+@pytest.fixture
+def agencies(demo) -> dict:
+    """The demo agencies the back-office and notification tests work with."""
+    from motcua.organizations.models import Agency, AgencyType
+
+    def agency(unit: str, agency_type: str) -> Agency:
+        return Agency.objects.get(unit__name=unit, unit__valid_to__isnull=True, type=agency_type)
+
+    return {
+        "batxat_desk": agency("Xã Bát Xát", AgencyType.COMMUNE_SERVICE_CENTRE),
+        "batxat_committee": agency("Xã Bát Xát", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
+        "laocai_desk": agency("Phường Lào Cai", AgencyType.COMMUNE_SERVICE_CENTRE),
+        "laocai_committee": agency("Phường Lào Cai", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
+        "province_desk": Agency.objects.get(code="000.00.01.H37"),
+    }

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from motcua.catalog.selectors import procedure_get_current
@@ -20,7 +19,6 @@ from motcua.dossiers.services import (
     dossier_file_online,
     dossier_receive_at_counter,
 )
-from motcua.organizations.models import Agency, AgencyType
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level, decided by the commune committee
 GOOD_ID = "010190012345"  # Lào Cai (010), born 1990
@@ -37,27 +35,6 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()  # rate-limit counters live there
     yield
     cache.clear()
-
-
-@pytest.fixture
-def officials(demo) -> dict[str, Any]:
-    users = get_user_model().objects.filter(username__contains=".")
-    return {user.username: user for user in users}
-
-
-def _agency(unit: str, agency_type: str) -> Agency:
-    return Agency.objects.get(unit__name=unit, unit__valid_to__isnull=True, type=agency_type)
-
-
-@pytest.fixture
-def agencies(demo) -> dict[str, Agency]:
-    return {
-        "batxat_desk": _agency("Xã Bát Xát", AgencyType.COMMUNE_SERVICE_CENTRE),
-        "batxat_committee": _agency("Xã Bát Xát", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
-        "laocai_desk": _agency("Phường Lào Cai", AgencyType.COMMUNE_SERVICE_CENTRE),
-        "laocai_committee": _agency("Phường Lào Cai", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
-        "province_desk": Agency.objects.get(code="000.00.01.H37"),
-    }
 
 
 def applicant(**changes: Any) -> Applicant:

@@ -7,10 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-from motcua.catalog.formdefs import form_definitions_load
 from motcua.dossiers.models import Draft
-
-from .conftest import FORMS_DIR
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +15,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def site(transactional_db, live_server):
     call_command("load_demo", verbosity=0)
-    form_definitions_load(directory=FORMS_DIR)
     return live_server.url
 
 

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from motcua.catalog.selectors import procedure_get_current
@@ -19,7 +18,6 @@ from motcua.dossiers.services import Applicant, PaperInput, dossier_receive_at_c
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
 from motcua.notifications.contrib.zalo.simulator import ZaloZnsSimulator
-from motcua.organizations.models import Agency, AgencyType
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level
 PHONE = "0912345678"
@@ -30,26 +28,6 @@ EMAIL = "mai@example.vn"
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def officials(demo) -> dict[str, Any]:
-    users = get_user_model().objects.filter(username__contains=".")
-    return {user.username: user for user in users}
-
-
-def _agency(unit: str, agency_type: str) -> Agency:
-    return Agency.objects.get(unit__name=unit, unit__valid_to__isnull=True, type=agency_type)
-
-
-@pytest.fixture
-def agencies(demo) -> dict[str, Agency]:
-    return {
-        "batxat_desk": _agency("Xã Bát Xát", AgencyType.COMMUNE_SERVICE_CENTRE),
-        "batxat_committee": _agency("Xã Bát Xát", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
-        "laocai_desk": _agency("Phường Lào Cai", AgencyType.COMMUNE_SERVICE_CENTRE),
-        "laocai_committee": _agency("Phường Lào Cai", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
-    }
 
 
 def applicant(**changes: Any) -> Applicant:
