@@ -356,6 +356,7 @@ def draft_submit(*, citizen: Any, draft_id: int, key: str) -> SubmitResult:
             receiving_agency=agency,
             form_data=form_data,
             papers=papers,
+            citizen=draft.citizen,
         )
         draft.dossier = dossier
         draft.submitted_at = timezone.now()

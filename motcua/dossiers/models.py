@@ -104,6 +104,16 @@ class Dossier(models.Model):
         related_name="+",
         help_text=_("Set when an official filed the dossier on the applicant's behalf."),
     )
+    # The citizen account that filed online (or for whom an official filed in assisted
+    # mode): their "my dossiers" page lists it. Empty for counter and imported dossiers.
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("citizen account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dossiers",
+    )
     receiving_agency = models.ForeignKey(
         "organizations.Agency",
         verbose_name=_("receiving agency"),

@@ -835,11 +835,14 @@ def dossier_file_online(
     form_data: dict[str, Any] | None = None,
     papers: Sequence[PaperInput] = (),
     filed_by: User | None = None,
+    citizen: User | None = None,
 ) -> Dossier:
     """An online filing (status 1): the dossier gets its code now and waits for reception.
 
-    `filed_by`: an official filing online on the applicant's behalf (paperless pilot);
-    they must be a receiving officer of `receiving_agency`.
+    `citizen`: the portal account it belongs to (their "my dossiers").
+    `filed_by`: an official filing online on the applicant's behalf (assisted mode or the
+    paperless pilot); they must be a receiving officer of `receiving_agency`.
+    The applicant is told at once that the dossier was sent (template "filed").
     """
     applicant = _filing_clean(
         applicant=applicant,
@@ -863,8 +866,9 @@ def dossier_file_online(
         )
         dossier.state = SUBMITTED
         dossier.status = NationalStatus.FILED
+        dossier.citizen = citizen
         _save_papers_after(dossier, papers)
-        _event(
+        event = _event(
             dossier,
             action=FILE,
             from_state="",
@@ -878,6 +882,7 @@ def dossier_file_online(
                 "papers": len(papers),
             },
         )
+        _notify(dossier, event, "filed")
     return dossier
 
 

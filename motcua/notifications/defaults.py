@@ -33,6 +33,34 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "zalo_template_id": "",
         "zalo_params": {},
     },
+    "filed": {
+        "description": "Hồ sơ đã nộp trực tuyến, chờ tiếp nhận",
+        "subject": "Đã nhận hồ sơ trực tuyến {{ code }}",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) của ông/bà đã được gửi trực tuyến đến "
+            "{{ agency }}.\n"
+            "Cán bộ sẽ kiểm tra hồ sơ và báo cho ông/bà khi tiếp nhận, hoặc khi cần bổ sung "
+            "giấy tờ. Ông/bà xem tình trạng hồ sơ tại mục \"Hồ sơ của tôi\" trên Cổng dịch vụ "
+            "công, hoặc tra cứu bằng mã hồ sơ."
+            + _SIGNATURE
+        ),
+        "sms_body": "Đã gửi hồ sơ {{ code }}. Cán bộ sẽ báo khi tiếp nhận.",
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}"},
+    },
+    "draft_link": {
+        "description": "Đường dẫn để nộp tiếp hồ sơ đang khai",
+        "subject": "Nộp tiếp hồ sơ {{ procedure }}",
+        "email_body": (
+            "Ông/bà đang khai hồ sơ {{ procedure }} trên Cổng dịch vụ công.\n"
+            "Mở đường dẫn sau để khai tiếp, các câu đã trả lời vẫn được giữ:\n{{ url }}\n"
+            "Không đưa đường dẫn này cho người khác."
+        ),
+        "sms_body": "Khai tiep ho so: {{ url }}",
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
     "received": {
         "description": "Hồ sơ đã được tiếp nhận (phiếu 01)",
         "subject": "Hồ sơ {{ code }} đã được tiếp nhận",

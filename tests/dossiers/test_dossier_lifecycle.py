@@ -97,7 +97,7 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
     assert receive.data["transfer_at"] == "2026-02-23T07:00:00+07:00"
     assert receive.data["due_at"] == "2026-02-24T16:10:00+07:00"
     assert receive.actor == u["desk"] and receive.agency == world.agency(DESK)
-    note = Notification.objects.get(dossier=d)
+    note = Notification.objects.get(dossier=d, template="refused")
     assert (note.template, note.recipient_phone, note.recipient_email, note.status) == (
         "received",
         "0912345678",
@@ -195,7 +195,7 @@ def test_consultation_workflow_online_supplement_apology_and_send_back(world, cl
         None,
     )
     assert d.submitted_at == at(2026, 3, 2, 9, 0) and d.received_at is None and d.due_at is None
-    assert templates(d) == []
+    assert templates(d) == ["filed"]  # told at once that it was sent
 
     clock.set(2026, 3, 2, 10, 0)
     d = dossier_receive(dossier=d, officer=u["desk"], expected_version=1)
@@ -318,6 +318,7 @@ def test_consultation_workflow_online_supplement_apology_and_send_back(world, cl
         ("return_result", "decided", "returned", 10),
     ]
     assert templates(d) == [
+        "filed",
         "received",
         "supplement_requested",
         "received",
@@ -349,7 +350,7 @@ def test_refusal_at_reception(world, clock):
         Outcome.NOT_RECEIVED,
     )
     assert d.events.last().data == {"reasons": ["Không thuộc thẩm quyền của xã"]}
-    note = Notification.objects.get(dossier=d)
+    note = Notification.objects.get(dossier=d, template="refused")
     assert note.template == "refused" and note.context["at_reception"] is True
     assert trail(d) == [
         ("file", "", "submitted", 1),
@@ -440,15 +441,17 @@ def test_nothing_is_written_when_the_transaction_fails(world, clock, monkeypatch
     def explode(*args, **kwargs):
         raise RuntimeError("outbox down")
 
-    monkeypatch.setattr(services, "_notify", explode)
     d = dossier_file_online(
         procedure_version=world.procedures[BIRTH],
         applicant=APPLICANT,
         receiving_agency=world.agency(DESK),
     )
+    outbox = Notification.objects.count()
+    monkeypatch.setattr(services, "_notify", explode)
     try:
         dossier_receive(dossier=d, officer=world.users["desk"], expected_version=1)
     except RuntimeError:
         pass
     d.refresh_from_db()
     assert (d.state, d.lock_version, d.events.count()) == ("submitted", 1, 1)
+    assert Notification.objects.count() == outbox
