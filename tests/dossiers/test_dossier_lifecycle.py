@@ -97,7 +97,7 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
     assert receive.data["transfer_at"] == "2026-02-23T07:00:00+07:00"
     assert receive.data["due_at"] == "2026-02-24T16:10:00+07:00"
     assert receive.actor == u["desk"] and receive.agency == world.agency(DESK)
-    note = Notification.objects.get(dossier=d, template="refused")
+    note = Notification.objects.get(dossier=d, template="received")
     assert (note.template, note.recipient_phone, note.recipient_email, note.status) == (
         "received",
         "0912345678",
