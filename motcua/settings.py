@@ -124,6 +124,10 @@ HUEY["consumer"] = {"workers": 2, "worker_type": "thread"}
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Signed-in sessions end after this long without a request (every request renews them).
+# The citizen pages warn a few minutes before, with a button to continue (portal/session.js).
+SESSION_COOKIE_AGE = 60 * int(env.env_str("MOTCUA_SESSION_IDLE_MINUTES", "60"))
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SECURE = env.IS_PRODUCTION
 CSRF_COOKIE_SECURE = env.IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -139,4 +143,8 @@ LOGGING = {
 # --- motcua -------------------------------------------------------------------
 # The province this deployment serves (official code from vietnam-provinces).
 MOTCUA_PROVINCE_CODE = env.env_str("MOTCUA_PROVINCE_CODE", "15")
+# Unfinished online forms untouched this many days are deleted with their photos.
+MOTCUA_DRAFT_KEEP_DAYS = int(env.env_str("MOTCUA_DRAFT_KEEP_DAYS", "90"))
 MOTCUA_ENV = env.ENVIRONMENT
+# bench/portal.py only: route the "hello" baseline view at /_bench/hello/.
+MOTCUA_BENCH_HELLO = env.env_bool("MOTCUA_BENCH_HELLO", default=False)

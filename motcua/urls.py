@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -14,5 +15,12 @@ urlpatterns = [
     path("mot-cua/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls_auth")),
     path("", include("motcua.portal.urls_filing")),
+    path("", include("motcua.portal.urls_mine")),
     path("", include("motcua.portal.urls")),
 ]
+
+if settings.MOTCUA_BENCH_HELLO:
+    # The baseline of bench/portal.py: the same app with no view work at all.
+    from motcua.core.bench import hello
+
+    urlpatterns.insert(0, path("_bench/hello/", hello))

@@ -42,6 +42,14 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def assert_accessible():
+    """`assert_accessible(page)`: zero axe-core WCAG 2.2 AA violations (tests/portal/a11y.py)."""
+    from portal.a11y import assert_accessible  # tests/ is on sys.path: this conftest's folder
+
+    return assert_accessible
+
+
 @pytest.fixture(autouse=True)
 def _fresh_search_index():
     # Each test rolls back, so a later test can reach the same catalog revision

@@ -56,6 +56,8 @@ class CitizenProfile(models.Model):
     # Stored as 84xxxxxxxxx (the form the SMS gateways take).
     phone = models.CharField(_("phone"), max_length=15, unique=True, null=True, blank=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # Given on the contact page when the citizen wants news of their dossiers by e-mail.
+    email = models.EmailField(_("e-mail"), blank=True)
     citizen_id = models.CharField(_("citizen ID number"), max_length=20, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)

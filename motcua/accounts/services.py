@@ -137,10 +137,19 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
 
 
 @transaction.atomic
-def phone_otp_send(*, phone: str, client_ip: str = "", now: datetime | None = None) -> PhoneOtp:
+def phone_otp_send(
+    *,
+    phone: str,
+    client_ip: str = "",
+    now: datetime | None = None,
+    template: str = OTP_TEMPLATE_KEY,
+    context: Mapping[str, Any] | None = None,
+) -> PhoneOtp:
     """Send a new 6-digit sign-in code to `phone` by SMS (an outbox row, delivered on
     commit). Raises ValidationError for a bad number, OtpError when a limit is reached:
-    OTP_PER_PHONE codes per phone, OTP_PER_IP per address, per OTP_WINDOW_SECONDS."""
+    OTP_PER_PHONE codes per phone, OTP_PER_IP per address, per OTP_WINDOW_SECONDS.
+    `template` and `context`: another message for a code with another purpose (the
+    citizen confirming an assisted filing), under the same limits."""
     from motcua.notifications.services import notification_write
 
     normalized = phone_normalize(phone)
@@ -184,8 +193,8 @@ def phone_otp_send(*, phone: str, client_ip: str = "", now: datetime | None = No
         expires_at=now + otp_ttl(),
     )
     notification_write(
-        template=OTP_TEMPLATE_KEY,
-        context={"code": code, "minutes": otp_ttl().seconds // 60},
+        template=template,
+        context={**(context or {}), "code": code, "minutes": otp_ttl().seconds // 60},
         recipient_phone=normalized,
         preferred_channel="sms",
         dedupe_key=f"otp:{row.pk}",
@@ -257,6 +266,56 @@ def citizen_get_or_create(*, phone: str) -> AbstractUser:
     except IntegrityError:  # two first sign-ins at once: the other one won
         profile = CitizenProfile.objects.select_related("user").get(phone=phone)
     return profile.user
+
+
+@transaction.atomic
+def citizen_profile_fill(
+    *,
+    user: AbstractUser,
+    full_name: str = "",
+    citizen_id: str = "",
+    birth_date: date | None = None,
+    commune: Any = None,
+    address: str = "",
+) -> None:
+    """Remember what a citizen told about themselves in a dossier, for the next form's
+    prefill. Fills blanks only: what the citizen or VNeID set before is kept."""
+    profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        return
+    changed = []
+    values = {"full_name": full_name[:200], "citizen_id": citizen_id[:20],
+              "birth_date": birth_date, "address": address[:300]}
+    for name, value in values.items():
+        if value and not getattr(profile, name):
+            setattr(profile, name, value)
+            changed.append(name)
+    if commune is not None and profile.commune_id is None:
+        profile.commune = commune
+        changed.append("commune")
+    if changed:
+        profile.save(update_fields=changed)
+
+
+@transaction.atomic
+def citizen_contact_set(*, user: AbstractUser, channel: str, email: str = "") -> CitizenProfile:
+    """How the citizen wants news of their dossiers: SMS or Zalo at the phone they sign
+    in with, or e-mail at `email` (required then). Raises ValidationError by field."""
+    from motcua.dossiers.validation import email_error
+    from motcua.notifications.services import contact_preference_set
+
+    profile = CitizenProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None or not profile.phone:
+        raise ValidationError(_("Sign in with your phone number first."))
+    email = email.strip().lower()
+    if channel == "email" and not email:
+        raise ValidationError({"email": _("Enter your e-mail address, or choose SMS or Zalo.")})
+    if email and (error := email_error(email)):
+        raise ValidationError({"email": error})
+    profile.email = email
+    profile.save(update_fields=["email"])
+    contact_preference_set(channel=channel, phone=profile.phone, email=email)
+    return profile
 
 
 def _claim_date(value: Any) -> date | None:

@@ -256,6 +256,16 @@ class ReturnForm(ActionForm):
     )
 
 
+class ResultForm(forms.Form):
+    """The signed electronic result (a PDF) of a decided dossier (motcua.dossiers.results)."""
+
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    result_file = forms.FileField(
+        label=gettext_lazy("Electronic result (PDF)"),
+        error_messages={"required": gettext_lazy("Choose the PDF of the signed result.")},
+    )
+
+
 # --- counter reception ----------------------------------------------------------------
 
 

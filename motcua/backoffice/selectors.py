@@ -473,6 +473,12 @@ def paper_for_official(
     dossier = dossier_for_official(scope=scope, code=code)
     if dossier is None:
         return None
+    return paper_with_kind(dossier=dossier, paper_id=paper_id)
+
+
+def paper_with_kind(*, dossier: Dossier, paper_id: int) -> tuple[DossierPaper, str | None] | None:
+    """The dossier's paper `paper_id` if it has a readable file, and the file's kind
+    (from its first bytes; None when it is not a PDF or a photo)."""
     paper = DossierPaper.objects.filter(dossier=dossier, pk=paper_id).first()
     if paper is None or not paper.file:
         return None

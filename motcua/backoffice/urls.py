@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import views
+from motcua.backoffice import assisted, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -13,8 +13,11 @@ urlpatterns = [
     path("so-theo-doi.pdf", views.tracking_register, name="tracking_register"),
     path("tiep-nhan/", views.counter_pick, name="counter"),
     path("tiep-nhan/<str:procedure>/", views.counter_form, name="counter_form"),
+    path("nop-giup/", assisted.assisted_home, name="assisted"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/xu-ly/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/giay-to/<int:paper_id>/", views.dossier_paper, name="dossier_paper"),
     path("ho-so/<str:code>/phieu/<str:form>.pdf", views.dossier_slip, name="dossier_slip"),
+    path("ho-so/<str:code>/ket-qua/", views.dossier_result_upload, name="dossier_result_upload"),
+    path("ho-so/<str:code>/ket-qua.pdf", views.dossier_result, name="dossier_result"),
 ]

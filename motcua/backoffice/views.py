@@ -60,6 +60,7 @@ from motcua.catalog.selectors import procedure_get_current
 from motcua.core.money import format_vnd
 from motcua.dossiers import services
 from motcua.dossiers.models import Channel, Dossier, NationalStatus
+from motcua.dossiers.results import dossier_attach_result, result_attach_allowed
 from motcua.dossiers.selectors import ActionChoice, dossier_allowed_actions, dossier_history
 from motcua.dossiers.services import (
     ActionNotAllowed,
@@ -403,6 +404,7 @@ def _dossier_context(
     dossier: Dossier,
     *,
     failed: tuple[str, bo_forms.ActionForm] | None = None,
+    result_form: bo_forms.ResultForm | None = None,
 ) -> dict[str, Any]:
     steps = workflow_steps()
     clock = agency_clock(agency=dossier.competent_agency)
@@ -434,6 +436,12 @@ def _dossier_context(
         "step_labels": steps.labels,
         "actions": actions,
         "slips": [(form, SLIP_LABELS[form]) for form in slip_forms(dossier=dossier)],
+        "result_form": result_form
+        or (
+            bo_forms.ResultForm(initial={"expected_version": dossier.lock_version})
+            if result_attach_allowed(dossier=dossier, user=request.user)
+            else None
+        ),
     }
 
 
@@ -491,6 +499,54 @@ def dossier_action(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
     dossier.refresh_from_db()
     context = _dossier_context(request, desk, dossier, failed=(choice.key, form))
     return _render(request, desk, "backoffice/dossier.html", context, status=400)
+
+
+@require_POST
+@official_required
+def dossier_result_upload(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
+    """Attach the signed electronic result (PDF) of a decided dossier."""
+    dossier = dossier_for_official(scope=desk.scope, code=code)
+    if dossier is None:
+        raise Http404
+    detail_url = reverse("backoffice:dossier", args=[dossier.code])
+    form = bo_forms.ResultForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            dossier_attach_result(
+                dossier=dossier,
+                officer=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+                upload=form.cleaned_data["result_file"],
+            )
+        except StaleDossier:
+            messages.warning(
+                request,
+                _("This dossier was just updated by someone else. Check it and attach the "
+                  "result again if still needed."),
+            )
+            return redirect(detail_url)
+        except (ActionNotAllowed, DossierError) as exc:
+            form.add_error("result_file", str(exc))
+        else:
+            messages.success(request, _("The electronic result is attached."))
+            return redirect(detail_url)
+    dossier.refresh_from_db()
+    context = _dossier_context(request, desk, dossier, result_form=form)
+    return _render(request, desk, "backoffice/dossier.html", context, status=400)
+
+
+@require_GET
+@official_required
+def dossier_result(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
+    """The electronic result of a dossier the official may see."""
+    dossier = dossier_for_official(scope=desk.scope, code=code)
+    if dossier is None or not dossier.result_file:
+        raise Http404
+    return FileResponse(
+        dossier.result_file.open("rb"),
+        content_type="application/pdf",
+        filename=f"{dossier.code}-ket-qua.pdf",
+    )
 
 
 def _add_errors(form: Any, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:

@@ -10,7 +10,8 @@ per page"):
                    "id_number": "<citizen_id page>", "phone": "<phone page>",
                    "address": "<address page>"},
      "pages": [{"id": "ten_tre", "type": "text", "question": "...", "hint": "...",
-                "required": true, "show_if": {"question": "<choice page>", "equals": "v"}},
+                "required": true, "show_if": {"question": "<choice page>", "equals": "v"},
+                "prefill": true},
                ...]}
 
 Question types: text (max_length), number (min, max), date (past_only), choice
@@ -18,6 +19,8 @@ Question types: text (max_length), number (min, max), date (past_only), choice
 the province + street/village), person (full name, date of birth, sex, ethnicity,
 nationality), repeat (fields: text/number/date/choice sub-questions; min_items,
 max_items, item_name) and upload (paper: words of the required paper's name).
+The applicant's pages are prefilled from the citizen's last dossier or profile
+(motcua.dossiers.drafts.prefill_answers) unless the page says "prefill": false.
 
 Answers are kept as typed ("raw") in the draft, so nothing is lost when a check fails;
 `answer_clean` turns a raw answer into the value the dossier stores, or into messages
@@ -93,8 +96,9 @@ def _page_errors(page: Any, number: int, earlier: dict[str, dict]) -> list[str]:
         return [*errors, f"{where}: unknown type {kind!r}"]
     if not _str(page.get("question")):
         errors.append(f"{where}: question text is missing")
-    if "required" in page and not isinstance(page["required"], bool):
-        errors.append(f"{where}: required must be true or false")
+    for flag in ("required", "prefill"):
+        if flag in page and not isinstance(page[flag], bool):
+            errors.append(f"{where}: {flag} must be true or false")
     if kind == "choice":
         errors += _options_errors(where, page.get("options"))
     if kind == "number":

@@ -66,3 +66,11 @@ def leader_digests() -> None:
     from motcua.notifications.services import leader_digests_send
 
     leader_digests_send()
+
+
+@db_periodic_task(vn_crontab(hour="2", minute="30"))
+def drafts_housekeeping() -> None:
+    """Delete long-abandoned online forms and the photos of submitted ones."""
+    from motcua.dossiers.drafts import drafts_purge
+
+    drafts_purge()

@@ -8,11 +8,10 @@ makes a second dossier.
 
 from __future__ import annotations
 
-import io
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,19 +24,15 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
-from motcua.backoffice.forms import upload_error
-from motcua.backoffice.selectors import sniff_upload
+from motcua.accounts.services import citizen_profile_fill
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPaper
-from motcua.dossiers.models import Dossier, Draft
+from motcua.dossiers import validation
+from motcua.dossiers.models import Dossier, DossierPaper, Draft
 from motcua.dossiers.services import Applicant, PaperInput, dossier_file_online
+from motcua.dossiers.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
-
-MAX_PHOTO_SIDE = 2000  # pixels; larger photos are scaled down (enough to read a paper)
-MAX_FILES_PER_PAPER = 10
-PHOTO_KINDS = ("jpeg", "png", "webp")  # HEIC is kept as sent: Pillow cannot read it
 
 
 class DraftError(Exception):
@@ -58,23 +53,29 @@ def province_code() -> str:
 
 
 def drafts_open(*, citizen: Any) -> QuerySet[Draft]:
-    """The citizen's drafts not yet submitted, most recent first."""
+    """The citizen's drafts not yet submitted, most recent first (not those an officer
+    is filling in for them: see motcua.dossiers.assisted)."""
     return (
-        Draft.objects.filter(citizen=citizen, dossier__isnull=True)
+        Draft.objects.filter(citizen=citizen, dossier__isnull=True, assisted_by__isnull=True)
         .select_related("procedure_version__procedure", "form_definition")
         .order_by("-updated_at")
     )
 
 
 def draft_get(*, citizen: Any, pk: int) -> Draft | None:
+    """The citizen's draft; an assisted one only once sent (the citizen confirmed it)."""
     return (
         Draft.objects.select_related("procedure_version__procedure", "form_definition", "dossier")
-        .filter(citizen=citizen, pk=pk).first()
+        .filter(citizen=citizen, pk=pk)
+        .exclude(assisted_by__isnull=False, dossier__isnull=True).first()
     )
 
 
 def draft_by_token(*, citizen: Any, token: str) -> Draft | None:
-    return Draft.objects.filter(citizen=citizen, resume_token=token).first()
+    return (
+        Draft.objects.filter(citizen=citizen, resume_token=token)
+        .exclude(assisted_by__isnull=False, dossier__isnull=True).first()
+    )
 
 
 def draft_resume_link(draft: Draft) -> str:
@@ -87,8 +88,109 @@ def draft_resume_link(draft: Draft) -> str:
     return f"{base}{path}"
 
 
+def draft_link_send(*, draft: Draft, now: Any = None) -> str:
+    """Send the citizen the link back to `draft` (SMS, or their preferred channel) at the
+    phone they signed in with, else the phone the form gives; at most once an hour per
+    draft. Returns the number it went to, masked; raises DraftError when there is none
+    or the link was sent less than an hour ago."""
+    from motcua.accounts.selectors import citizen_profile
+    from motcua.notifications.services import notification_write
+
+    now = now or timezone.now()
+    profile = citizen_profile(user=draft.citizen)
+    phone = profile.phone if profile and profile.phone else ""
+    if not phone:
+        page_id = draft.form_definition.definition.get("applicant", {}).get("phone", "")
+        typed = validation.normalize_phone(str(draft.answers.get(page_id) or ""))
+        phone = typed if typed and validation.phone_error(typed) is None else ""
+    if not phone:
+        raise DraftError(
+            _("We do not know your phone number yet. Answer the phone question first.")
+        )
+    row = notification_write(
+        template="draft_link",
+        context={"procedure": draft.procedure_version.name, "url": draft_resume_link(draft)},
+        recipient_phone=phone,
+        preferred_channel="sms",
+        dedupe_key=f"draft_link:{draft.pk}:{timezone.localtime(now):%Y%m%d%H}",
+    )
+    if row is None:
+        raise DraftError(_("The link was sent to you less than an hour ago. Check your messages."))
+    return f"…{phone[-3:]}"
+
+
 def draft_pages(draft: Draft) -> list[dict]:
     return formdefs.pages_visible(draft.form_definition.definition, draft.answers)
+
+
+# --- prefill -------------------------------------------------------------------------------
+
+# answers[PREFILLED] lists the pages filled in from earlier dossiers or the profile, so the
+# page can say so until the citizen saves it. Page ids cannot start with "_".
+PREFILLED = "_prefilled"
+
+
+def _profile_raw(citizen: Any) -> dict[str, Any]:
+    """The applicant's answers, as typed, from the citizen's profile and account."""
+    from motcua.accounts.selectors import citizen_profile
+
+    profile = citizen_profile(user=citizen)
+    if profile is None:
+        return {}
+    raw: dict[str, Any] = {}
+    phone = profile.phone or ""  # stored as 84xxxxxxxxx
+    if phone.startswith("84"):
+        phone = "0" + phone[2:]
+    if phone and validation.phone_error(phone) is None:
+        raw["phone"] = phone
+    if profile.full_name:
+        raw["person"] = {
+            "full_name": profile.full_name,
+            "birth_date": profile.birth_date.strftime("%d/%m/%Y") if profile.birth_date else "",
+            "sex": "", "ethnicity": "", "nationality": "Việt Nam",
+        }
+    if profile.citizen_id:
+        raw["id_number"] = profile.citizen_id
+    if profile.commune_id and profile.address:
+        raw["address"] = {"commune": profile.commune.code, "street": profile.address}
+    return raw
+
+
+def _previous_raw(citizen: Any) -> dict[str, Any]:
+    """The applicant's answers, as typed, in the citizen's last submitted draft."""
+    last = (
+        Draft.objects.filter(citizen=citizen, dossier__isnull=False)
+        .select_related("form_definition").order_by("-submitted_at").first()
+    )
+    if last is None:
+        return {}
+    mapping = last.form_definition.definition.get("applicant", {})
+    return {
+        role: last.answers[page_id]
+        for role, page_id in mapping.items() if last.answers.get(page_id)
+    }
+
+
+def prefill_answers(*, citizen: Any, definition: dict) -> dict[str, Any]:
+    """Answers for a new draft's applicant questions (who, ID number, phone, address):
+    from the last dossier this citizen filed online, else from the profile. Only what
+    the form asks about the applicant (a page with "prefill": false is left empty: the
+    husband's page of a marriage form may not be the last applicant); every answer is
+    checked again when its page is sent."""
+    known = {**_profile_raw(citizen), **_previous_raw(citizen)}
+    if "person" in known and "name" not in known:
+        known["name"] = known["person"].get("full_name", "")
+    asked = {page["id"]: page for page in definition["pages"]}
+    answers: dict[str, Any] = {}
+    for role, page_id in definition.get("applicant", {}).items():
+        value = known.get(role)
+        if not value or not asked.get(page_id, {}).get("prefill", True):
+            continue
+        if (role in ("person", "address")) == isinstance(value, dict):
+            answers[page_id] = value
+    if answers:
+        answers[PREFILLED] = sorted(answers)
+    return answers
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -101,6 +203,7 @@ def draft_start(
         citizen=citizen,
         procedure_version=procedure_version,
         form_definition=form_definition,
+        answers=prefill_answers(citizen=citizen, definition=form_definition.definition),
         resume_token=_token(),
         idempotency_key=_token(),
     )
@@ -112,7 +215,8 @@ def draft_save_answer(*, draft: Draft, page_id: str, raw: Any) -> None:
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.dossier_id:
             raise DraftError(_("This form has already been sent."))
-        locked.answers = {**locked.answers, page_id: raw}
+        prefilled = [p for p in locked.answers.get(PREFILLED, []) if p != page_id]
+        locked.answers = {**locked.answers, page_id: raw, PREFILLED: prefilled}
         locked.current_page = page_id
         locked.save(update_fields=["answers", "current_page", "updated_at"])
     draft.answers, draft.current_page = locked.answers, locked.current_page
@@ -123,40 +227,16 @@ def draft_set_page(*, draft: Draft, page_id: str) -> None:
     draft.current_page = page_id
 
 
-def _photo_downscaled(data: bytes) -> bytes | None:
-    """A smaller JPEG of a photo larger than MAX_PHOTO_SIDE, or None to keep it."""
-    with Image.open(io.BytesIO(data)) as image:
-        if max(image.size) <= MAX_PHOTO_SIDE:
-            return None
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=85, optimize=True)
-        return out.getvalue()
-
-
 def draft_add_uploads(*, draft: Draft, page_id: str, files: list[UploadedFile]) -> list[str]:
     """Store the files sent for one upload question; returns a message per refused file."""
     errors: list[str] = []
     stored: list[dict] = []
     for upload in files:
-        if message := upload_error(upload):
-            errors.append(message)
+        try:
+            data, kind = upload_read(upload)
+        except UploadRefused as exc:
+            errors.append(exc.message)
             continue
-        upload.seek(0)
-        data = upload.read()
-        kind = sniff_upload(data[:16])
-        if kind in PHOTO_KINDS:
-            try:
-                smaller = _photo_downscaled(data)
-            except Exception:  # any unreadable image gets the same message
-                errors.append(
-                    _("The photo “%(name)s” cannot be opened. Take the photo again.")
-                    % {"name": upload.name}
-                )
-                continue
-            if smaller is not None:
-                data, kind = smaller, "jpeg"
         name = default_storage.save(
             f"filing/drafts/{draft.pk}/{uuid.uuid4().hex}.{kind}", ContentFile(data)
         )
@@ -179,6 +259,102 @@ def draft_add_uploads(*, draft: Draft, page_id: str, files: list[UploadedFile]) 
             locked.save(update_fields=["uploads", "current_page", "updated_at"])
         draft.uploads = locked.uploads
     return errors
+
+
+# --- the citizen's store: papers and results of their own dossiers, reused -------------------
+
+
+@dataclass(frozen=True)
+class StoredPaper:
+    ref: str  # "paper-<DossierPaper id>" or "result-<Dossier id>"
+    name: str
+    dossier_code: str
+    at: datetime
+    matches: bool  # its name contains the words of the paper asked for
+
+
+_KINDS_BY_EXTENSION = {"pdf": "pdf", "jpg": "jpeg", "jpeg": "jpeg", "png": "png",
+                       "webp": "webp"}
+
+
+def _file_kind(name: str) -> str:
+    return _KINDS_BY_EXTENSION.get(name.rsplit(".", 1)[-1].lower(), "")
+
+
+def citizen_store(*, citizen: Any, words: str = "", limit: int = 12) -> list[StoredPaper]:
+    """Papers and electronic results with a file in the citizen's own dossiers, newest
+    of each name first; those whose name holds `words` (the paper asked for) first."""
+    results = (
+        Dossier.objects.filter(citizen=citizen, returned_at__isnull=False)
+        .exclude(result_file="").select_related("procedure_version").order_by("-returned_at")
+    )
+    papers = (
+        DossierPaper.objects.filter(dossier__citizen=citizen).exclude(file="")
+        .select_related("dossier").order_by("-added_at", "-pk")
+    )
+    words = words.casefold().strip()
+    items, seen = [], set()
+    for dossier in results[:50]:
+        name = _("Result: %(procedure)s") % {"procedure": dossier.procedure_version.name}
+        items.append(StoredPaper(f"result-{dossier.pk}", name, dossier.code,
+                                 dossier.returned_at, False))
+        seen.add(name)
+    for paper in papers[:200]:
+        if paper.name in seen or not _file_kind(paper.file.name):
+            continue
+        seen.add(paper.name)
+        items.append(StoredPaper(f"paper-{paper.pk}", paper.name, paper.dossier.code,
+                                 paper.added_at, bool(words) and words in paper.name.casefold()))
+    items.sort(key=lambda item: (not item.matches, -item.at.timestamp()))
+    return items[:limit]
+
+
+def _stored_file(citizen: Any, ref: str) -> tuple[str, str] | None:
+    """(storage path, name) of an item of the citizen's store, or None if not theirs."""
+    kind, _sep, number = ref.partition("-")
+    if not number.isdigit():
+        return None
+    if kind == "paper":
+        paper = DossierPaper.objects.filter(
+            pk=int(number), dossier__citizen=citizen
+        ).exclude(file="").first()
+        return (paper.file.name, paper.name) if paper else None
+    if kind == "result":
+        dossier = Dossier.objects.filter(
+            pk=int(number), citizen=citizen, returned_at__isnull=False
+        ).exclude(result_file="").select_related("procedure_version").first()
+        if dossier is None:
+            return None
+        name = _("Result: %(procedure)s") % {"procedure": dossier.procedure_version.name}
+        return dossier.result_file.name, name
+    return None
+
+
+def draft_reuse(*, draft: Draft, page_id: str, ref: str) -> str | None:
+    """Attach a paper or result from the citizen's store to an upload question instead
+    of uploading it again; returns a message when it cannot be used."""
+    if draft.assisted_by_id is not None:  # the officer does not see the citizen's store
+        return _("This paper cannot be used here.")
+    found = _stored_file(draft.citizen, ref)
+    if found is None or not default_storage.exists(found[0]):
+        return _("This paper cannot be found any more. Upload a photo of it instead.")
+    path, name = found
+    entry = {"path": path, "name": name[:200], "kind": _file_kind(path),
+             "size": default_storage.size(path), "reused": ref}
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        if locked.dossier_id:
+            raise DraftError(_("This form has already been sent."))
+        current = list(locked.uploads.get(page_id, []))
+        if any(f.get("reused") == ref for f in current):
+            return None  # a double click
+        if len(current) >= MAX_FILES_PER_PAPER:
+            return _("At most %(n)d files for one paper.") % {"n": MAX_FILES_PER_PAPER}
+        locked.uploads = {**locked.uploads, page_id: [*current, entry]}
+        locked.current_page = page_id
+        locked.save(update_fields=["uploads", "current_page", "updated_at"])
+    draft.uploads = locked.uploads
+    return None
 
 
 def draft_remove_upload(*, draft: Draft, page_id: str, index: int) -> None:
@@ -268,29 +444,41 @@ def receiving_agency_for(
     ).order_by("code").first()
 
 
-def _paper_files(draft: Draft, page: dict) -> list[tuple[str, ContentFile]]:
+def assisted_receiving_agency(
+    *, draft: Draft, unit: AdministrativeUnit | None
+) -> Agency | None:
+    """The desk an assisted draft is filed at: the officer's agency when the procedure may
+    be filed there (boundary-independent, or the agency is in the applicant's commune),
+    else the usual desk, if the officer is one of its receiving officers too. DraftError
+    when they are not; None when no desk receives it online."""
+    from motcua.accounts.models import Role
+    from motcua.accounts.selectors import user_has_role
+
+    own = draft.assisted_agency
+    version = draft.procedure_version
+    if own is not None and own.is_active and (
+        version.boundary_independent or (unit is not None and own.unit_id == unit.pk)
+    ):
+        return own
+    usual = receiving_agency_for(procedure_version=version, unit=unit)
+    if usual is None or user_has_role(
+        user=draft.assisted_by, agency=usual, roles=[Role.RECEIVING_OFFICER]
+    ):
+        return usual
+    raise DraftError(_(
+        "This procedure is filed where the applicant lives: %(agency)s receives it, and you "
+        "are not one of its receiving officers. Help the citizen file it with their own "
+        "account, or send them to that desk."
+    ) % {"agency": usual.name})
+
+
+def _paper_files(draft: Draft, page: dict) -> list[ContentFile]:
     """The files of one upload question; several photos become one PDF."""
-    files = draft.uploads.get(page["id"], [])
-    photos = [f for f in files if f["kind"] in PHOTO_KINDS]
-    others = [f for f in files if f["kind"] not in PHOTO_KINDS]
-    out: list[tuple[str, ContentFile]] = []
-    if len(photos) > 1:
-        images = []
-        for f in photos:
-            with default_storage.open(f["path"], "rb") as handle:
-                image = Image.open(io.BytesIO(handle.read()))
-                images.append(ImageOps.exif_transpose(image).convert("RGB"))
-        buffer = io.BytesIO()
-        images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=150)
-        out.append((f"{page['id']}.pdf", ContentFile(buffer.getvalue())))
-    else:
-        others = photos + others
-    for f in others:
+    files = []
+    for f in draft.uploads.get(page["id"], []):
         with default_storage.open(f["path"], "rb") as handle:
-            out.append((f"{page['id']}.{f['kind']}", ContentFile(handle.read())))
-    for name, content in out:
-        content.name = name
-    return out
+            files.append((handle.read(), f["kind"]))
+    return paper_files(page["id"], files)
 
 
 def _required_paper(version: ProcedureVersion, words: str) -> RequiredPaper | None:
@@ -304,14 +492,18 @@ class SubmitResult:
     created: bool
 
 
-def draft_submit(*, citizen: Any, draft_id: int, key: str) -> SubmitResult:
+def draft_submit(
+    *, citizen: Any, draft_id: int, key: str, officer: Any = None
+) -> SubmitResult:
     """File the draft once. A draft already submitted returns its dossier (created=False);
     a wrong key (a page older than the draft) raises DraftError; wrong answers raise
-    ValidationError({page id: {input: message}}) or the lifecycle's ValidationError."""
+    ValidationError({page id: [messages]}) or the lifecycle's ValidationError.
+    `officer`: the official assisting the citizen (motcua.dossiers.assisted, which checks
+    the citizen's one-time code first); None for the citizen's own drafts."""
     with transaction.atomic():
         draft = (
             Draft.objects.select_for_update()
-            .filter(pk=draft_id, citizen=citizen).first()
+            .filter(pk=draft_id, citizen=citizen, assisted_by=officer).first()
         )
         if draft is None:
             raise DraftError(_("This form cannot be found."))
@@ -322,10 +514,14 @@ def draft_submit(*, citizen: Any, draft_id: int, key: str) -> SubmitResult:
         definition = draft.form_definition.definition
         clean, errors = draft_check(draft)
         if errors:
-            raise ValidationError(errors)
+            # {page: [messages]}: ValidationError cannot carry the per-input dicts.
+            raise ValidationError({page: list(e.values()) for page, e in errors.items()})
         applicant, unit = _applicant(definition, clean)
         version = draft.procedure_version
-        agency = receiving_agency_for(procedure_version=version, unit=unit)
+        if draft.assisted_by_id is not None:
+            agency = assisted_receiving_agency(draft=draft, unit=unit)
+        else:
+            agency = receiving_agency_for(procedure_version=version, unit=unit)
         if agency is None:
             raise DraftError(_(
                 "No office can receive this dossier online yet. Please call the one-stop desk."
@@ -335,12 +531,13 @@ def draft_submit(*, citizen: Any, draft_id: int, key: str) -> SubmitResult:
             if page["type"] != "upload":
                 continue
             required = _required_paper(version, page["paper"])
-            for _name, content in _paper_files(draft, page):
+            for content in _paper_files(draft, page):
                 papers.append(PaperInput(
                     name=(required.name if required else page["paper"])[:500],
                     form=required.form if required else "",
                     required_paper=required,
                     file=content,
+                    reused=any(f.get("reused") for f in draft.uploads.get(page["id"], [])),
                 ))
         form_data = {
             "form": {"procedure": definition["procedure"],
@@ -356,9 +553,66 @@ def draft_submit(*, citizen: Any, draft_id: int, key: str) -> SubmitResult:
             receiving_agency=agency,
             form_data=form_data,
             papers=papers,
+            filed_by=draft.assisted_by,
             citizen=draft.citizen,
+        )
+        citizen_profile_fill(
+            user=draft.citizen,
+            full_name=applicant.name,
+            citizen_id=applicant.id_number,
+            birth_date=applicant.birth_date,
+            commune=unit,
+            address=(clean.get(definition["applicant"].get("address", "")) or {}).get("street", ""),
         )
         draft.dossier = dossier
         draft.submitted_at = timezone.now()
         draft.save(update_fields=["dossier", "submitted_at", "updated_at"])
         return SubmitResult(dossier=dossier, created=True)
+
+
+# --- housekeeping --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    abandoned: int  # unfinished drafts deleted
+    files: int  # stored upload files deleted
+
+
+def _uploaded_paths(draft: Draft) -> list[str]:
+    return [f["path"] for files in draft.uploads.values() for f in files if f.get("path")]
+
+
+def _delete_files(paths: list[str]) -> int:
+    deleted = 0
+    for path in paths:
+        if path.startswith("filing/drafts/") and default_storage.exists(path):
+            default_storage.delete(path)
+            deleted += 1
+    return deleted
+
+
+def drafts_purge(*, now: Any = None, batch: int = 500) -> PurgeReport:
+    """Delete unfinished drafts not touched for MOTCUA_DRAFT_KEEP_DAYS days, with their
+    photos, and the upload files of submitted drafts (the dossier holds its own copy).
+    Files go only after the row change commits, so a failure never loses a live file."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.MOTCUA_DRAFT_KEEP_DAYS)
+    paths: list[str] = []
+    with transaction.atomic():
+        # Locked: a citizen saving a page now waits, and the draft is then kept.
+        old = list(
+            Draft.objects.select_for_update()
+            .filter(dossier__isnull=True, updated_at__lt=cutoff).order_by("pk")[:batch]
+        )
+        for draft in old:
+            paths += _uploaded_paths(draft)
+        abandoned = Draft.objects.filter(pk__in=[d.pk for d in old]).delete()[0]
+        done = list(
+            Draft.objects.select_for_update()
+            .filter(dossier__isnull=False).exclude(uploads={}).order_by("pk")[:batch]
+        )
+        for draft in done:
+            paths += _uploaded_paths(draft)
+        Draft.objects.filter(pk__in=[d.pk for d in done]).update(uploads={})
+    return PurgeReport(abandoned=abandoned, files=_delete_files(paths))

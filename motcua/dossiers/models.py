@@ -106,6 +106,7 @@ class Dossier(models.Model):
     )
     # The citizen account that filed online (or for whom an official filed in assisted
     # mode): their "my dossiers" page lists it. Empty for counter and imported dossiers.
+    # Indexed by dossier_citizen_recent below.
     citizen = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("citizen account"),
@@ -113,6 +114,7 @@ class Dossier(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="dossiers",
+        db_index=False,
     )
     receiving_agency = models.ForeignKey(
         "organizations.Agency",
@@ -178,6 +180,12 @@ class Dossier(models.Model):
     scanned_at_counter = models.BooleanField(_("papers scanned at the counter"), default=False)
     reused_data = models.BooleanField(_("reuses the citizen's stored papers"), default=False)
     electronic_result = models.BooleanField(_("electronic result"), default=False)
+    # The signed electronic result (a PDF) an official attaches once the dossier is
+    # decided (motcua.dossiers.results); the citizen downloads it from "My dossiers"
+    # through a view that checks ownership. Never served from a public media URL.
+    result_file = models.FileField(
+        _("electronic result file"), upload_to="results/%Y/%m/", blank=True
+    )
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     imported = models.BooleanField(_("imported from a former system"), default=False)
 
@@ -196,10 +204,89 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "received_at"], name="dossier_recv_period"),
             models.Index(fields=["applicant_id_number"], name="dossier_applicant_id"),
             models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
+            # "My dossiers": one citizen's dossiers, newest first, in keyset pages.
+            models.Index(fields=["citizen", "-id"], name="dossier_citizen_recent"),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+
+class Score(models.IntegerChoices):
+    """One indicator of Decree 61/2018 art. 33 as Circular 01/2018/TT-VPCP scores it."""
+
+    GOOD = 2, _("good (2 points)")
+    FAIR = 1, _("fair (1 point)")
+    POOR = 0, _("poor (0 points)")
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 2, _("very satisfied")
+    SATISFIED = 1, _("satisfied")
+    NOT_SATISFIED = 0, _("not satisfied")
+
+
+class DossierRating(models.Model):
+    """The applicant's evaluation of how their dossier was handled (Decree 61/2018,
+    art. 33; Circular 01/2018/TT-VPCP): the nine indicators scored 2/1/0 and the overall
+    satisfaction, which is also kept on `Dossier.rating`.
+
+    Indicators 1–2 come from the dossier's own times; 3, 6, 7 and 9 are the citizen's
+    answers; an indicator nobody assessed stays empty. Written by
+    motcua.dossiers.citizen.rating_save only; `changes` counts later changes (one allowed).
+    """
+
+    dossier = models.OneToOneField(
+        Dossier, on_delete=models.CASCADE, related_name="citizen_rating"
+    )
+    citizen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total_time = models.PositiveSmallIntegerField(
+        _("1. total time against the legal time"), choices=Score.choices, null=True, blank=True
+    )
+    agency_time = models.PositiveSmallIntegerField(
+        _("2. time taken by each agency"), choices=Score.choices, null=True, blank=True
+    )
+    contacts = models.PositiveSmallIntegerField(
+        _("3. contacts needed to complete the dossier"), choices=Score.choices, null=True,
+        blank=True,
+    )
+    agencies_contacted = models.PositiveSmallIntegerField(
+        _("4. agencies contacted to complete the dossier"), choices=Score.choices, null=True,
+        blank=True,
+    )
+    one_stop = models.PositiveSmallIntegerField(
+        _("5. received, handled and returned at the one-stop desk"), choices=Score.choices,
+        null=True, blank=True,
+    )
+    publication = models.PositiveSmallIntegerField(
+        _("6. procedure made public"), choices=Score.choices, null=True, blank=True
+    )
+    attitude = models.PositiveSmallIntegerField(
+        _("7. officers' attitude"), choices=Score.choices, null=True, blank=True
+    )
+    complaint_handling = models.PositiveSmallIntegerField(
+        _("8. handling of feedback and complaints"), choices=Score.choices, null=True,
+        blank=True,
+    )
+    online_service = models.PositiveSmallIntegerField(
+        _("9. online public service"), choices=Score.choices, null=True, blank=True
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("overall satisfaction"), choices=Satisfaction.choices
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    changes = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dossier rating")
+        verbose_name_plural = _("dossier ratings")
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.satisfaction}"
 
 
 class DossierCodeSequence(models.Model):
@@ -294,6 +381,24 @@ class Draft(models.Model):
     idempotency_key = models.CharField(max_length=43)
     dossier = models.OneToOneField(
         Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+    # Assisted filing: the receiving officer filling the form in for the citizen, at
+    # their agency; the citizen confirms by a one-time code (motcua.dossiers.assisted).
+    assisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assisted by official"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assisted_drafts",
+    )
+    assisted_agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("assisting agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assisted_drafts",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -21,8 +21,9 @@ Who may act (a province administrator holds every role everywhere):
   another agency is consulted, also that agency (it may record its own answer);
 - refusal during processing (form 03): an approver of the competent agency;
 - applicant-side acts (withdrawal, supplement delivered, fee paid): the applicant
-  (no actor, or a user holding no official role) or a receiving officer recording
-  it at the counter. The portal must check that a citizen acts on their own dossier.
+  (no actor, a user holding no official role, or the dossier's own citizen account)
+  or a receiving officer recording it at the counter. The portal must check that a
+  citizen acts on their own dossier (motcua.dossiers.citizen).
 
 Processing-clock arithmetic uses the competent agency's office calendar.
 """
@@ -645,8 +646,10 @@ def _check(
     desk = [(dossier.receiving_agency, [Role.RECEIVING_OFFICER])]
     agency: Agency | None
     if kind in _APPLICANT_SIDE:
-        # The applicant acts for themself; an official only records it at the desk.
-        agency = _require(desk, roles_in) if _actor(user) and _is_official(user) else None
+        # The applicant acts for themself; an official only records it at the desk
+        # (unless it is their own dossier, from their portal account).
+        official = _actor(user) and user.pk != dossier.citizen_id and _is_official(user)
+        agency = _require(desk, roles_in) if official else None
     elif kind == REFUSE:
         agency = _require([(dossier.competent_agency, [Role.APPROVER])], roles_in)
     else:
@@ -723,10 +726,25 @@ def _enqueue_delivery(ids: list[int]) -> None:
     notifications_enqueue(ids=ids)
 
 
+def _account_contact(dossier: Dossier) -> tuple[str, str]:
+    """(phone, e-mail) of the citizen account an online dossier belongs to: the choice
+    made on the account's contact page applies to the dossier's news."""
+    if dossier.citizen_id is None:
+        return "", ""
+    from motcua.accounts.models import CitizenProfile
+
+    found = CitizenProfile.objects.filter(user_id=dossier.citizen_id).values_list(
+        "phone", "email"
+    )
+    return next(((phone or "", email) for phone, email in found), ("", ""))
+
+
 def _notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any) -> None:
     from motcua.notifications.selectors import contact_preference_for
 
-    if not (dossier.applicant_phone or dossier.applicant_email):
+    account_phone, account_email = _account_contact(dossier)
+    email = dossier.applicant_email or account_email
+    if not (dossier.applicant_phone or email):
         return  # nobody to tell; the slip and the portal carry the news
     row = Notification.objects.create(
         dossier=dossier,
@@ -735,9 +753,9 @@ def _notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any
         agency_id=dossier.receiving_agency_id,
         template=template,
         recipient_phone=dossier.applicant_phone,
-        recipient_email=dossier.applicant_email,
+        recipient_email=email,
         preferred_channel=contact_preference_for(
-            phone=dossier.applicant_phone, email=dossier.applicant_email
+            phone=account_phone or dossier.applicant_phone, email=email
         ),
         context={
             "code": dossier.code,

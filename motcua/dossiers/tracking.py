@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,6 +80,32 @@ def _event_text(event: DossierEvent, labels: dict[str, str], builtin: dict[str, 
         return event.action
 
 
+def dossier_step_text(*, dossier: Dossier) -> str:
+    """The workflow step the dossier is at, else its national status, in words."""
+    state = ((dossier.workflow.definition or {}).get("states") or {}).get(dossier.state)
+    if isinstance(state, dict):
+        return str(state.get("label"))
+    return str(NationalStatus(dossier.status).label)
+
+
+def dossier_history_texts(
+    *, dossier: Dossier, events: Iterable[DossierEvent] | None = None
+) -> list[TrackingEvent]:
+    """What happened to the dossier, oldest first, in the applicant's words (no officer
+    names or notes): for the public tracking page and the citizen's own dossier page.
+    `events`: the dossier's events, oldest first, when the caller has read them."""
+    actions = (dossier.workflow.definition or {}).get("actions") or {}
+    labels = {key: str(a.get("label", key)) for key, a in actions.items() if isinstance(a, dict)}
+    builtin = _builtin_texts()
+    if events is None:
+        events = (
+            DossierEvent.objects.filter(dossier=dossier)
+            .order_by("id")
+            .only("at", "action", "status")
+        )
+    return [TrackingEvent(at=e.at, text=_event_text(e, labels, builtin)) for e in events]
+
+
 def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
     """The public view of dossier `code`, or None if the code is unknown or the digits
     do not match the end of the applicant's phone (the same answer for both)."""
@@ -96,29 +123,19 @@ def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
     phone_digits = re.sub(r"\D", "", dossier.applicant_phone or "")
     if len(phone_digits) < 4 or not hmac.compare_digest(phone_digits[-4:], digits):
         return None
-    definition = dossier.workflow.definition or {}
-    states = definition.get("states") or {}
-    actions = definition.get("actions") or {}
-    labels = {key: str(a.get("label", key)) for key, a in actions.items() if isinstance(a, dict)}
-    builtin = _builtin_texts()
-    state = states.get(dossier.state)
     status_label = str(NationalStatus(dossier.status).label)
-    step = str(state.get("label")) if isinstance(state, dict) else status_label
-    events = (
-        DossierEvent.objects.filter(dossier=dossier).order_by("id").only("at", "action", "status")
-    )
     return TrackingView(
         code=dossier.code,
         procedure=dossier.procedure_version.name,
         agency=dossier.receiving_agency.name,
         status=dossier.status,
         status_label=status_label,
-        step=step,
+        step=dossier_step_text(dossier=dossier),
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
         due_at=dossier.due_at,
         returned_at=dossier.returned_at,
-        history=[TrackingEvent(at=e.at, text=_event_text(e, labels, builtin)) for e in events],
+        history=dossier_history_texts(dossier=dossier),
     )
 
 

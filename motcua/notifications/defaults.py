@@ -33,6 +33,21 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "zalo_template_id": "",
         "zalo_params": {},
     },
+    "filing_confirm": {
+        "description": "Mã xác nhận hồ sơ cán bộ một cửa nộp giúp (OTP)",
+        "subject": "Mã xác nhận nộp hồ sơ: {{ code }}",
+        "email_body": (
+            "Mã xác nhận nộp hồ sơ của ông/bà là {{ code }}. Mã có hiệu lực {{ minutes }} "
+            "phút.\nCán bộ {{ agency }} đang nộp hồ sơ trực tuyến giúp ông/bà. Chỉ đọc mã "
+            "này cho cán bộ khi ông/bà đang có mặt và đồng ý nộp hồ sơ."
+        ),
+        "sms_body": (
+            "Mã xác nhận nộp hồ sơ: {{ code }}. Cán bộ {{ agency }} đang nộp giúp ông/bà. "
+            "Chỉ đọc mã khi ông/bà đang có mặt. Hiệu lực {{ minutes }} phút."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
     "filed": {
         "description": "Hồ sơ đã nộp trực tuyến, chờ tiếp nhận",
         "subject": "Đã nhận hồ sơ trực tuyến {{ code }}",

@@ -239,8 +239,8 @@ def _channel_for(row: Notification, template: MessageTemplate) -> Channel | None
     return candidates[0] if candidates else None
 
 
-# Templates whose context holds a secret (the sign-in code): forgotten once delivered.
-SECRET_TEMPLATES = frozenset({"otp"})
+# Templates whose context holds a secret (a one-time code): forgotten once delivered.
+SECRET_TEMPLATES = frozenset({"otp", "filing_confirm"})
 
 
 def _next_channel(row: Notification, template: MessageTemplate, current: str) -> str:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -144,6 +144,22 @@ def resend_code(request: HttpRequest) -> HttpResponse:
     form = PhoneForm({"phone": "0" + pending["phone"][2:]})
     form.is_valid()
     return _send_code(request, form, pending["phone"], {"vneid": oidc.vneid_config() is not None})
+
+
+@never_cache
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """The "continue" button of the session-expiry warning. Every request renews an idle
+    session (SESSION_SAVE_EVERY_REQUEST); this one says whether it was still alive:
+    204 to the script (401 when it had already ended), a redirect to a plain form post."""
+    from_script = request.headers.get("X-Requested-With") == "fetch"
+    back = _safe_next(request, request.POST.get("next"))
+    if not request.user.is_authenticated:
+        if from_script:
+            return HttpResponse(status=401)
+        return redirect(f"{reverse('citizen:sign_in')}?{urlencode({'next': back})}")
+    request.session.modified = True
+    return HttpResponse(status=204) if from_script else redirect(back)
 
 
 @require_POST

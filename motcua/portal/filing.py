@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,11 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from motcua.accounts.services import OtpError
 from motcua.catalog import formdefs
 from motcua.catalog.display import duration_text
 from motcua.catalog.selectors import procedure_get_current
-from motcua.dossiers import drafts
+from motcua.dossiers import assisted, drafts
 from motcua.organizations.selectors import unit_list_communes
+from motcua.portal.tracking import client_address
 
 LOGIN_URL = "/dang-nhap/"
 citizen_required = login_required(login_url=LOGIN_URL)
@@ -37,7 +40,11 @@ def _version_and_form(code: str):
 
 
 def _draft_or_404(request: HttpRequest, code: str, draft_id: int):
-    draft = drafts.draft_get(citizen=request.user, pk=draft_id)
+    """The signed-in citizen's own draft, or one the signed-in official is filling in for
+    a citizen (motcua.dossiers.assisted); nothing else."""
+    draft = drafts.draft_get(citizen=request.user, pk=draft_id) or assisted.assisted_draft_get(
+        officer=request.user, pk=draft_id
+    )
     if draft is None or draft.procedure_version.procedure.code != code:
         raise Http404
     return draft
@@ -54,6 +61,17 @@ def _check_url(draft) -> str:
 
 def _done_url(draft) -> str:
     return reverse("filing:done", args=[draft.procedure_version.procedure.code, draft.pk])
+
+
+def _drafts_url(draft) -> str:
+    """Where "save and continue later" leads: the citizen's drafts, or the officer's."""
+    if draft.assisted_by_id is not None:
+        return reverse("backoffice:assisted")
+    return reverse("filing:drafts")
+
+
+def draft_continue_url(draft) -> str:
+    return _next_url(draft)
 
 
 def _next_url(draft) -> str:
@@ -129,8 +147,10 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
         "total": len(pages),
         "from_check": request.GET.get("from") == "check" or request.POST.get("from") == "check",
         "back_url": _page_url(draft, pages[index - 1]["id"]) if index else
+        reverse("backoffice:assisted") if draft.assisted_by_id is not None else
         reverse("filing:start", args=[draft.procedure_version.procedure.code]),
         "sexes": formdefs.SEXES,
+        "prefilled": page["id"] in draft.answers.get(drafts.PREFILLED, []),
     }
     if page["type"] == "address":
         context["communes"] = list(
@@ -148,7 +168,13 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
         ]
         context["item_count"] = len(items)
     if page["type"] == "upload":
-        context["files"] = list(enumerate(draft.uploads.get(page["id"], [])))
+        files = draft.uploads.get(page["id"], [])
+        context["files"] = list(enumerate(files))
+        used = {f.get("reused") for f in files}
+        context["store"] = [] if draft.assisted_by_id else [
+            item for item in drafts.citizen_store(citizen=draft.citizen, words=page["paper"])
+            if item.ref not in used
+        ]
     return context
 
 
@@ -184,6 +210,12 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
         if action.startswith("remove-") and action[7:].isdigit():
             drafts.draft_remove_upload(draft=draft, page_id=page_id, index=int(action[7:]))
             return redirect(stay_url)
+        if action.startswith("reuse-"):
+            if message := drafts.draft_reuse(draft=draft, page_id=page_id, ref=action[6:]):
+                return render(request, "portal/filing/page.html",
+                              _page_context(request, draft, current, pages, {}, [message]),
+                              status=400)
+            return redirect(stay_url)
     else:
         raw = formdefs.raw_from_post(current, request.POST)
         if current["type"] == "repeat":
@@ -196,11 +228,11 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
         if action == "autosave":
             return HttpResponse(status=204)
         if action == "save":
-            return redirect(reverse("filing:drafts"))
+            return redirect(_drafts_url(draft))
         if action != "continue":
             return redirect(stay_url)
     if action == "save":
-        return redirect(reverse("filing:drafts"))
+        return redirect(_drafts_url(draft))
     _value, errors = drafts.page_check(draft, current)
     if errors:
         return render(request, "portal/filing/page.html",
@@ -210,6 +242,8 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
     index = ids.index(page_id)
     if from_check or index + 1 >= len(ids):
         return redirect(_check_url(draft))
+    # Resume at the next question even if the redirect never reaches the browser.
+    drafts.draft_set_page(draft=draft, page_id=ids[index + 1])
     return redirect(_page_url(draft, ids[index + 1]))
 
 
@@ -219,6 +253,8 @@ def check(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
     draft = _draft_or_404(request, code, draft_id)
     if draft.dossier_id:
         return redirect(_done_url(draft))
+    if draft.assisted_by_id is not None:
+        return _check_assisted(request, code, draft)
     problem = ""
     if request.method == "POST":
         try:
@@ -230,14 +266,94 @@ def check(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
         except drafts.DraftError as exc:
             problem = exc.message
         except ValidationError as exc:
-            messages = exc.message_dict if hasattr(exc, "error_dict") else {}
-            problem = "; ".join(
-                str(m) for key, values in messages.items() for m in values
-                if key not in {p["id"] for p in drafts.draft_pages(draft)}
-            ) or _("Some answers need to be fixed.")
+            problem = _answers_problem(draft, exc)
         else:
             return redirect(_done_url(draft))
         draft = _draft_or_404(request, code, draft_id)
+    return _check_page(request, draft, problem=problem)
+
+
+def _answers_problem(draft, exc: ValidationError) -> str:
+    """What to say above the answers when sending failed on them (the rows say which)."""
+    found = exc.message_dict if hasattr(exc, "error_dict") else {}
+    return "; ".join(
+        str(m) for key, values in found.items() for m in values
+        if key not in {p["id"] for p in drafts.draft_pages(draft)}
+    ) or _("Some answers need to be fixed.")
+
+
+# Codes sent to citizens to confirm assisted drafts, in the officer's session:
+# {draft id: PhoneOtp pk}. Only these codes can confirm the draft.
+SESSION_ASSISTED_CODES = "assisted_codes"
+DEAD_CODE = {"locked", "expired", "used"}
+
+
+def _check_assisted(request: HttpRequest, code: str, draft) -> HttpResponse:
+    """The check page of a draft an officer fills in: the citizen confirms it with the
+    one-time code sent to their phone, which the officer types in."""
+    sent = dict(request.session.get(SESSION_ASSISTED_CODES, {}))
+    problem, code_error, status = "", "", 400
+    if request.method == "POST":
+        if request.POST.get("action") == "send_code":
+            try:
+                row = assisted.assisted_code_send(
+                    officer=request.user, draft_id=draft.pk, client_ip=client_address(request)
+                )
+            except (assisted.AssistError, drafts.DraftError) as exc:
+                problem = exc.message
+            except OtpError as exc:
+                problem, status = exc.message, 429
+            else:
+                request.session[SESSION_ASSISTED_CODES] = {**sent, str(draft.pk): row.pk}
+                return redirect(f"{_check_url(draft)}#code")
+        elif not str(request.POST.get("code", "")).strip():
+            code_error = _("Enter the 6-digit code the citizen received by SMS.")
+        else:
+            try:
+                assisted.assisted_submit(
+                    officer=request.user,
+                    draft_id=draft.pk,
+                    key=str(request.POST.get("key", "")),
+                    otp_id=sent.get(str(draft.pk)),
+                    code=str(request.POST.get("code", ""))[:20],
+                )
+            except OtpError as exc:
+                code_error = exc.message
+                if exc.code in DEAD_CODE:
+                    sent.pop(str(draft.pk), None)
+                    request.session[SESSION_ASSISTED_CODES] = sent
+            except (assisted.AssistError, drafts.DraftError) as exc:
+                problem = exc.message
+            except ValidationError as exc:
+                problem = _answers_problem(draft, exc)
+            else:
+                sent.pop(str(draft.pk), None)
+                request.session[SESSION_ASSISTED_CODES] = sent
+                return redirect(_done_url(draft))
+        draft = _draft_or_404(request, code, draft.pk)
+        if draft.dossier_id:  # sent meanwhile (the same code twice at once)
+            return redirect(_done_url(draft))
+    receiving, blocked, phone = "", "", ""
+    try:
+        phone = assisted.phone_display(assisted.assisted_citizen_phone(draft))
+        receiving = assisted.assisted_receiving(draft=draft).name
+    except (assisted.AssistError, drafts.DraftError) as exc:
+        blocked = exc.message  # shown only once every answer is right
+    context = {
+        "phone": phone,
+        "agency": draft.assisted_agency.name,
+        "receiving": receiving,
+        "blocked": blocked,
+        "code_sent": str(draft.pk) in sent,
+        "code_error": code_error,
+    }
+    failed = bool(problem or code_error)
+    return _check_page(request, draft, problem=problem, assist=context,
+                       status=status if failed else 200)
+
+
+def _check_page(request: HttpRequest, draft, *, problem: str = "",
+                assist: dict | None = None, status: int | None = None) -> HttpResponse:
     clean, errors = drafts.draft_check(draft)
     rows = []
     for page in drafts.draft_pages(draft):
@@ -259,7 +375,8 @@ def check(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
         "rows": rows,
         "has_errors": bool(errors),
         "problem": problem,
-    }, status=400 if problem else 200)
+        "assisted": assist,
+    }, status=status or (400 if problem else 200))
 
 
 @citizen_required
@@ -293,3 +410,21 @@ def resume(request: HttpRequest, token: str) -> HttpResponseRedirect:
     if draft is None:
         raise Http404
     return redirect(_next_url(draft))
+
+
+@citizen_required
+@require_http_methods(["POST"])
+def send_link(request: HttpRequest, draft_id: int) -> HttpResponseRedirect:
+    """Send the link back to an unfinished form by SMS, to continue on another day."""
+    draft = drafts.draft_get(citizen=request.user, pk=draft_id)
+    if draft is None or draft.dossier_id:
+        raise Http404
+    try:
+        masked = drafts.draft_link_send(draft=draft)
+    except drafts.DraftError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _(
+            "We sent the link to continue “%(title)s” to your phone ending in %(phone)s."
+        ) % {"title": draft.form_definition.definition["title"], "phone": masked})
+    return redirect(reverse("filing:drafts"))

@@ -3,7 +3,7 @@ path("", include("motcua.portal.urls_auth"))."""
 
 from django.urls import path
 
-from motcua.portal import auth
+from motcua.portal import account, auth
 
 app_name = "citizen"
 urlpatterns = [
@@ -13,4 +13,7 @@ urlpatterns = [
     path("dang-nhap/vneid/", auth.vneid_start, name="vneid"),
     path("dang-nhap/vneid/ve/", auth.vneid_callback, name="vneid_callback"),
     path("dang-xuat/", auth.sign_out, name="sign_out"),
+    path("dang-nhap/giu-phien/", auth.keepalive, name="keepalive"),
+    path("tai-khoan/", account.overview, name="account"),
+    path("tai-khoan/lien-lac/", account.contact, name="contact"),
 ]

@@ -261,3 +261,45 @@ def test_error_summary_names_each_field_of_a_person(demo, client_in):
     html = response.content.decode()
     assert 'href="#f-full_name">Full name: Answer this question.' in html
     assert 'href="#f-birth_date">Date of birth: Answer this question.' in html
+
+
+def test_sending_with_answers_missing_is_refused_plainly(demo, client_in):
+    """An old tab posts the check page while answers are missing: 400 with the reason,
+    no dossier (this was a 500)."""
+    draft = start(client_in)
+    response = client_in.post(f"{BASE}{draft.pk}/kiem-tra/", {"key": draft.idempotency_key})
+    assert response.status_code == 400
+    assert "Some answers" in response.content.decode()
+    assert not Dossier.objects.filter(draft__pk=draft.pk).exists()
+
+
+def test_iphone_heic_photo_becomes_a_jpeg(demo, client_in):
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 4000), "white").save(out, "HEIF")
+    draft = start(client_in)
+    response = client_in.post(
+        f"{BASE}{draft.pk}/giay_chung_sinh/",
+        {"action": "upload",
+         "file": SimpleUploadedFile("IMG_0001.HEIC", out.getvalue(), "image/heic")},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    stored = draft.uploads["giay_chung_sinh"][0]
+    assert stored["kind"] == "jpeg" and stored["path"].endswith(".jpeg")
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(stored["path"], "rb") as handle, Image.open(handle) as image:
+        assert image.format == "JPEG" and max(image.size) == 2000
+
+
+def test_broken_heic_is_refused_by_name(demo, client_in):
+    draft = start(client_in)
+    fake = b"\x00\x00\x00\x1cftypheic" + b"\x00" * 200
+    response = client_in.post(
+        f"{BASE}{draft.pk}/giay_chung_sinh/",
+        {"action": "upload", "file": SimpleUploadedFile("IMG_0002.HEIC", fake, "image/heic")},
+    )
+    assert response.status_code == 400 and "IMG_0002.HEIC" in response.content.decode()

@@ -13,7 +13,9 @@
     fetch(form.getAttribute("action") || location.href, {
       method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Requested-With": "fetch"}
-    }).catch(function () { dirty = true; });
+    }).then(function (response) {
+      if (response.ok) document.dispatchEvent(new Event("motcua:saved"));
+    }, function () { dirty = true; });
   }
   function changed() {
     dirty = true;

@@ -1,0 +1,373 @@
+"""A citizen's own dossiers ("Hồ sơ của tôi"): the list, one dossier in plain words with
+its slips and papers, and what the applicant may do online: send the papers asked for,
+withdraw the dossier.
+
+A citizen reaches only the dossiers whose `citizen` is their account; any other code
+answers None, exactly as an unknown code does, so codes cannot be probed. The lifecycle
+services check the step, the lock version and the law; this module checks ownership,
+as motcua.dossiers.services asks of the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from motcua.backoffice.selectors import paper_with_kind, slip_forms
+from motcua.catalog import formdefs
+from motcua.core.money import format_vnd
+from motcua.dossiers.drafts import drafts_open
+from motcua.dossiers.models import (
+    Dossier,
+    DossierEvent,
+    DossierPaper,
+    DossierRating,
+    Draft,
+    NationalStatus,
+    Outcome,
+)
+from motcua.dossiers.ratings import QUESTIONS, rating_save
+from motcua.dossiers.services import (
+    APOLOGIZE,
+    REFUSE,
+    REFUSE_RECEPTION,
+    REQUEST_SUPPLEMENT,
+    SUPPLEMENT_COMPLETE,
+    WITHDRAW,
+    ActionNotAllowed,
+    PaperInput,
+    dossier_action_check,
+    dossier_supplement_complete,
+)
+from motcua.dossiers.tracking import (
+    MAX_CODE_LENGTH,
+    TrackingEvent,
+    dossier_history_texts,
+    dossier_step_text,
+)
+from motcua.dossiers.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
+from motcua.workflows.definitions import FEE, SUPPLEMENT
+
+PAGE_SIZE = 20
+# Slips addressed to the applicant; form 05 is the desks' own processing-control slip.
+CITIZEN_SLIPS = ("01", "02", "03", "04")
+# A supplement sent without a list of what was missing (imported dossiers) is one paper.
+SUPPLEMENT_PAPER_NAME = "Giấy tờ bổ sung"
+
+# What a status badge says at a glance.
+ACTION = "action"  # the applicant has something to do
+WAITING = "waiting"  # the office has something to do
+DONE = "done"  # a result exists
+ENDED = "ended"  # refused, not received or withdrawn
+
+
+def citizen_status(dossier: Dossier) -> tuple[str, str]:
+    """(the dossier's status in the applicant's words, its tone: ACTION, WAITING, DONE
+    or ENDED)."""
+    status = dossier.status
+    refused = dossier.outcome == Outcome.REFUSED
+    if status == NationalStatus.FILED:
+        return _("Sent, waiting to be received"), WAITING
+    if status == NationalStatus.SUPPLEMENT_REQUESTED:
+        return _("Papers needed from you"), ACTION
+    if status == NationalStatus.FEE_REQUESTED:
+        return _("Fee to pay"), ACTION
+    if status == NationalStatus.NOT_RECEIVED:
+        return _("Not received"), ENDED
+    if status == NationalStatus.STOPPED:
+        if dossier.outcome == Outcome.WITHDRAWN:
+            return _("Withdrawn"), ENDED
+        return str(NationalStatus.STOPPED.label), ENDED
+    if status in (NationalStatus.DECIDED, NationalStatus.RETURNED) and refused:
+        return _("Refused"), ENDED
+    if status == NationalStatus.DECIDED:
+        return _("Result ready"), DONE
+    if status == NationalStatus.RETURNED:
+        return _("Result returned"), DONE
+    return _("Being processed"), WAITING
+
+
+# --- the list -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DossierRow:
+    dossier: Dossier
+    status: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class DossierListPage:
+    rows: list[DossierRow]
+    older: int | None  # continue the list below this id; None on the last page
+
+
+def _rows(dossiers: Iterable[Dossier]) -> list[DossierRow]:
+    return [DossierRow(d, *citizen_status(d)) for d in dossiers]
+
+
+def _owned(citizen: Any) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(citizen=citizen).select_related("procedure_version")
+
+
+def citizen_dossier_list(
+    *, citizen: Any, before: int | None = None, limit: int = PAGE_SIZE
+) -> DossierListPage:
+    """The citizen's dossiers, newest first, `limit` at a time: keyset pages on the id
+    (index dossier_citizen_recent), so a page costs the same however many there are."""
+    if not citizen.is_authenticated:
+        return DossierListPage(rows=[], older=None)
+    found = _owned(citizen).order_by("-id")
+    if before is not None:
+        found = found.filter(id__lt=before)
+    items = list(found[: limit + 1])
+    older = items[limit - 1].pk if len(items) > limit else None
+    return DossierListPage(rows=_rows(items[:limit]), older=older)
+
+
+def citizen_dossiers_waiting(*, citizen: Any) -> list[DossierRow]:
+    """The citizen's dossiers waiting for them (papers to send, a fee to pay)."""
+    if not citizen.is_authenticated:
+        return []
+    waiting = (NationalStatus.SUPPLEMENT_REQUESTED, NationalStatus.FEE_REQUESTED)
+    return _rows(_owned(citizen).filter(status__in=waiting).order_by("-id")[:PAGE_SIZE])
+
+
+def citizen_drafts_count(*, citizen: Any) -> int:
+    """How many forms the citizen started and has not sent (drafts.drafts_open)."""
+    return drafts_open(citizen=citizen).count()
+
+
+# --- one dossier ----------------------------------------------------------------------
+
+
+def citizen_dossier_get(*, citizen: Any, code: str) -> Dossier | None:
+    """The dossier `code` if it belongs to the citizen's account, else None."""
+    code = (code or "").strip().upper()
+    if not citizen.is_authenticated or not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    return (
+        Dossier.objects.select_related(
+            "procedure_version__procedure", "workflow", "receiving_agency", "competent_agency"
+        )
+        .filter(code=code, citizen=citizen)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class CitizenDossierView:
+    """What the applicant sees of their dossier: never the officers' names or notes."""
+
+    dossier: Dossier
+    status: str
+    tone: str
+    step: str
+    history: list[TrackingEvent]
+    missing: list[str] = field(default_factory=list)  # the last supplement request (form 02)
+    contact: str = ""  # the officer to ask about it
+    reasons: list[str] = field(default_factory=list)  # of a refusal (form 03)
+    withdraw_reason: str = ""
+    apology_reason: str = ""  # of the delay (form 04)
+    apology_new_due: datetime | None = None
+    fee: str = ""  # the fee asked for, while it waits to be paid
+    can_supplement: bool = False
+    can_withdraw: bool = False
+    slips: list[str] = field(default_factory=list)  # forms of Circular 01 to download
+    papers: list[DossierPaper] = field(default_factory=list)
+    answers: list[tuple[str, list[str]]] = field(default_factory=list)  # question, lines
+
+
+def _last(events: Sequence[DossierEvent], action: str) -> DossierEvent | None:
+    return next((e for e in reversed(events) if e.action == action), None)
+
+
+def _text_list(value: Any) -> list[str]:
+    return [str(v) for v in value if str(v).strip()] if isinstance(value, list) else []
+
+
+def citizen_may(*, dossier: Dossier, citizen: Any, kind: str) -> bool:
+    """Whether the applicant may do `kind` (SUPPLEMENT_COMPLETE, WITHDRAW) on their
+    dossier now: the lifecycle's own check, so a link shown is an act accepted."""
+    try:
+        dossier_action_check(dossier=dossier, user=citizen, kind=kind)
+    except ActionNotAllowed:
+        return False
+    return True
+
+
+def _answers(dossier: Dossier) -> list[tuple[str, list[str]]]:
+    """The online form's answers as question and lines, for a dossier filed online."""
+    draft = Draft.objects.select_related("form_definition").filter(dossier=dossier).first()
+    answers = (dossier.form_data or {}).get("answers")
+    if draft is None or not isinstance(answers, dict):
+        return []
+    rows = []
+    for page in draft.form_definition.definition.get("pages", []):
+        if page.get("type") == "upload" or page.get("id") not in answers:
+            continue
+        lines = [line for line in formdefs.answer_lines(page, answers[page["id"]]) if line]
+        if lines:
+            rows.append((page.get("question", ""), lines))
+    return rows
+
+
+def _request_texts(event: DossierEvent | None) -> tuple[list[str], str]:
+    if event is None:
+        return [], ""
+    return _text_list(event.data.get("missing")), str(event.data.get("contact") or "")
+
+
+def supplement_missing(dossier: Dossier) -> tuple[list[str], str]:
+    """(what the last supplement request listed, the officer to contact)."""
+    return _request_texts(
+        DossierEvent.objects.filter(dossier=dossier, action=REQUEST_SUPPLEMENT)
+        .order_by("-id")
+        .first()
+    )
+
+
+def citizen_dossier_view(*, dossier: Dossier, citizen: Any) -> CitizenDossierView:
+    """Everything the applicant's page of `dossier` shows (the caller checked ownership
+    with citizen_dossier_get)."""
+    events = list(DossierEvent.objects.filter(dossier=dossier).order_by("id"))
+    status, tone = citizen_status(dossier)
+    extra: dict[str, Any] = {}
+    if dossier.state == SUPPLEMENT:
+        extra["missing"], extra["contact"] = _request_texts(_last(events, REQUEST_SUPPLEMENT))
+    if dossier.state == FEE and dossier.fee_amount:
+        extra["fee"] = format_vnd(dossier.fee_amount)
+    if dossier.outcome in (Outcome.REFUSED, Outcome.NOT_RECEIVED):
+        refusal = _last(events, REFUSE if dossier.outcome == Outcome.REFUSED else REFUSE_RECEPTION)
+        extra["reasons"] = _text_list(refusal.data.get("reasons")) if refusal else []
+    if dossier.outcome == Outcome.WITHDRAWN and (withdrawal := _last(events, WITHDRAW)):
+        extra["withdraw_reason"] = str(withdrawal.data.get("reason") or "")
+    if dossier.apologies and not dossier.decided_at and (apology := _last(events, APOLOGIZE)):
+        extra["apology_reason"] = str(apology.data.get("reason") or "")
+        new_due = apology.data.get("new_due_at")
+        extra["apology_new_due"] = parse_datetime(new_due) if isinstance(new_due, str) else None
+    return CitizenDossierView(
+        dossier=dossier,
+        status=status,
+        tone=tone,
+        step=dossier_step_text(dossier=dossier),
+        history=dossier_history_texts(dossier=dossier, events=events),
+        can_supplement=citizen_may(dossier=dossier, citizen=citizen, kind=SUPPLEMENT_COMPLETE),
+        can_withdraw=citizen_may(dossier=dossier, citizen=citizen, kind=WITHDRAW),
+        slips=citizen_slip_forms(dossier=dossier),
+        papers=list(dossier.papers.all()),
+        answers=_answers(dossier),
+        **extra,
+    )
+
+
+def citizen_slip_forms(*, dossier: Dossier) -> list[str]:
+    """The slips of Circular 01 addressed to the applicant that apply to the dossier now."""
+    return [form for form in slip_forms(dossier=dossier) if form in CITIZEN_SLIPS]
+
+
+def citizen_paper_get(
+    *, citizen: Any, code: str, paper_id: int
+) -> tuple[DossierPaper, str | None] | None:
+    """A paper of the citizen's own dossier and its file's kind, or None."""
+    dossier = citizen_dossier_get(citizen=citizen, code=code)
+    if dossier is None:
+        return None
+    return paper_with_kind(dossier=dossier, paper_id=paper_id)
+
+
+# --- the supplement -----------------------------------------------------------------------
+
+
+def citizen_supplement_send(
+    *,
+    citizen: Any,
+    dossier: Dossier,
+    expected_version: int,
+    files: Mapping[int, Sequence[UploadedFile]],
+) -> Dossier:
+    """Send the papers the desk asked for (form 02): `files` by the number of the missing
+    item they answer (0 when the request listed nothing). Each item's photos become one
+    PDF. The supplement is then complete and the processing clock restarts
+    (dossier_supplement_complete).
+
+    ValidationError({"file-<n>": messages} or {"files": message}) names a refused file,
+    or says none was chosen; StaleDossier or ActionNotAllowed come from the lifecycle.
+    """
+    if dossier.citizen_id != getattr(citizen, "pk", None):
+        raise ActionNotAllowed(_("This dossier is not yours."))
+    missing, _contact = supplement_missing(dossier)
+    names = missing or [SUPPLEMENT_PAPER_NAME]
+    errors: dict[str, list[str]] = {}
+    read: dict[int, list[tuple[bytes, str]]] = {}
+    for number in range(len(names)):
+        chosen = [f for f in files.get(number, ()) if f]
+        if len(chosen) > MAX_FILES_PER_PAPER:
+            errors[f"file-{number}"] = [
+                _("At most %(n)d files for one paper.") % {"n": MAX_FILES_PER_PAPER}
+            ]
+            continue
+        for upload in chosen:
+            try:
+                read.setdefault(number, []).append(upload_read(upload))
+            except UploadRefused as exc:
+                errors.setdefault(f"file-{number}", []).append(exc.message)
+    if not errors and not read:
+        errors["files"] = [_("Choose at least one photo or PDF of the papers asked for.")]
+    if errors:
+        raise ValidationError(errors)
+    day = f"{timezone.localdate():%y%m%d}"
+    papers = [
+        PaperInput(name=names[number][:500], file=content)
+        for number, contents in sorted(read.items())
+        for content in paper_files(f"bo-sung-{day}-{number + 1}", contents)
+    ]
+    return dossier_supplement_complete(
+        dossier=dossier, expected_version=expected_version, actor=citizen, papers=papers
+    )
+
+
+# --- the electronic result ----------------------------------------------------------------
+
+
+def citizen_result_file(*, citizen: Any, code: str) -> Dossier | None:
+    """The citizen's own dossier `code` when its electronic result can be downloaded:
+    returned (status 10) with a result file attached (motcua.dossiers.results)."""
+    dossier = citizen_dossier_get(citizen=citizen, code=code)
+    if dossier is None or dossier.status != NationalStatus.RETURNED or not dossier.result_file:
+        return None
+    return dossier
+
+
+# --- the rating -------------------------------------------------------------------------------
+
+
+def citizen_rating_save(
+    *,
+    citizen: Any,
+    dossier: Dossier,
+    answers: Mapping[str, Any],
+    comment: str = "",
+    expected_saves: int,
+) -> DossierRating:
+    """Rate the citizen's own dossier (motcua.dossiers.ratings.rating_save does the rest)."""
+    if dossier.citizen_id != getattr(citizen, "pk", None):
+        raise ActionNotAllowed(_("This dossier is not yours."))
+    return rating_save(
+        dossier=dossier,
+        citizen=citizen,
+        # One value per question (a QueryDict's dict() would give lists).
+        answers={q.field: answers.get(q.field) for q in QUESTIONS},
+        comment=comment,
+        expected_saves=expected_saves,
+    )

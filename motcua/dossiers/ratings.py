@@ -1,0 +1,214 @@
+"""The applicant rates how their dossier was handled (Decree 61/2018, art. 33;
+Circular 01/2018/TT-VPCP).
+
+The nine indicators are each scored 2, 1 or 0:
+ 1. total time against the legal time          — from the dossier: early 2, on time 1, late 0
+ 2. time taken by each agency                  — from the steps of form 05: all early 2,
+                                                 none late 1, one late 0
+ 3. contacts needed to complete the dossier    — asked
+ 4. agencies contacted to complete it          — not asked (one-stop: the desk only)
+ 5. received, handled, returned at the desk    — not asked
+ 6. the procedure made public                  — asked
+ 7. officers' attitude                         — asked
+ 8. handling of feedback and complaints        — not asked (there is no complaint here)
+ 9. online public service                      — asked
+plus the overall satisfaction (very satisfied 2, satisfied 1, not satisfied 0), which is
+also kept on `Dossier.rating` (the value the import and the reports read).
+
+Circular 01 gives the applicant one evaluation form (phiếu đánh giá): the portal shows it
+as one short page of five questions, each its own fieldset, in plain words.
+A dossier is rated once it has ended for the applicant (result returned, refused, not
+received or stopped); the rating may be changed once, then it is final. The form
+carries how many times the rating was saved, so a double-clicked or replayed submit
+never counts as the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from motcua.dossiers.models import Dossier, DossierRating, NationalStatus, Outcome
+from motcua.dossiers.services import DossierError, StaleDossier, deadline_timing
+
+MAX_CHANGES = 1
+MAX_COMMENT = 1000
+
+
+@dataclass(frozen=True)
+class RatingQuestion:
+    field: str  # DossierRating field
+    indicator: str  # what Circular 01 calls it (for the report), "" for satisfaction
+    question: Promise
+    hint: Promise | str
+    options: tuple[tuple[int, Promise], ...]  # score, answer; best first
+
+
+QUESTIONS: tuple[RatingQuestion, ...] = (
+    RatingQuestion(
+        field="attitude",
+        indicator="7",
+        question=gettext_lazy("Were the officers polite and were their explanations clear?"),
+        hint="",
+        options=(
+            (2, gettext_lazy("Yes, polite and clear")),
+            (1, gettext_lazy("Partly")),
+            (0, gettext_lazy("No")),
+        ),
+    ),
+    RatingQuestion(
+        field="contacts",
+        indicator="3",
+        question=gettext_lazy(
+            "How many times did you have to contact the office to complete your dossier?"
+        ),
+        hint=gettext_lazy("Count visits, calls and online messages."),
+        options=(
+            (2, gettext_lazy("Not at all, or once")),
+            (1, gettext_lazy("Twice")),
+            (0, gettext_lazy("Three times or more")),
+        ),
+    ),
+    RatingQuestion(
+        field="publication",
+        indicator="6",
+        question=gettext_lazy(
+            "Was it easy to find out which papers were needed, the fee and the time?"
+        ),
+        hint="",
+        options=(
+            (2, gettext_lazy("Yes, everything was published")),
+            (1, gettext_lazy("Some of it was missing or hard to find")),
+            (0, gettext_lazy("No, I could not find it")),
+        ),
+    ),
+    RatingQuestion(
+        field="online_service",
+        indicator="9",
+        question=gettext_lazy("Was filing and following your dossier online easy?"),
+        hint="",
+        options=(
+            (2, gettext_lazy("Yes, easy")),
+            (1, gettext_lazy("It worked, with some difficulty")),
+            (0, gettext_lazy("No, it was hard")),
+        ),
+    ),
+    RatingQuestion(
+        field="satisfaction",
+        indicator="",
+        question=gettext_lazy("Overall, how satisfied are you?"),
+        hint="",
+        options=(
+            (2, gettext_lazy("Very satisfied")),
+            (1, gettext_lazy("Satisfied")),
+            (0, gettext_lazy("Not satisfied")),
+        ),
+    ),
+)
+
+_ENDED = (NationalStatus.RETURNED, NationalStatus.NOT_RECEIVED, NationalStatus.STOPPED)
+
+
+def rating_open(dossier: Dossier) -> bool:
+    """Whether the dossier has ended for the applicant, so it can be rated."""
+    return dossier.status in _ENDED or (
+        dossier.status == NationalStatus.DECIDED and dossier.outcome == Outcome.REFUSED
+    )
+
+
+def rating_get(*, dossier: Dossier) -> DossierRating | None:
+    return DossierRating.objects.filter(dossier=dossier).first()
+
+
+def rating_can_change(rating: DossierRating | None) -> bool:
+    return rating is None or rating.changes < MAX_CHANGES
+
+
+def _total_time_score(dossier: Dossier) -> int | None:
+    if dossier.decided_at is None or dossier.due_at is None:
+        return None
+    timing = deadline_timing(done_at=dossier.decided_at, deadline=dossier.due_at)
+    return {"early": 2, "on_time": 1, "late": 0}.get(timing)
+
+
+def _agency_time_score(dossier: Dossier) -> int | None:
+    from motcua.dossiers.selectors import dossier_step_deadlines
+
+    timings = [
+        step.timing
+        for step in dossier_step_deadlines(dossier=dossier)
+        if step.deadline is not None and step.done_at is not None
+    ]
+    if not timings:
+        return None
+    if "late" in timings:
+        return 0
+    return 2 if all(t == "early" for t in timings) else 1
+
+
+def rating_answers_clean(data: Any) -> dict[str, int]:
+    """The answers as scores; ValidationError({field: message}) names each question
+    left unanswered or answered with something that is not one of its options."""
+    errors: dict[str, str] = {}
+    clean: dict[str, int] = {}
+    for question in QUESTIONS:
+        raw = data.get(question.field) if hasattr(data, "get") else None
+        allowed = {str(score): score for score, _label in question.options}
+        if raw in (None, ""):
+            errors[question.field] = _("Choose one answer.")
+        elif str(raw) not in allowed:
+            errors[question.field] = _("Choose one of the answers shown.")
+        else:
+            clean[question.field] = allowed[str(raw)]
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def rating_save(
+    *, dossier: Dossier, citizen: Any, answers: dict[str, int], comment: str = "",
+    expected_saves: int,
+) -> DossierRating:
+    """Store the applicant's rating of `dossier` (the caller checked it is theirs).
+
+    `expected_saves`: how many times the rating had been saved when the page was shown
+    (0: none yet). A different count means the page is stale (a double submit): StaleDossier,
+    nothing changes. A rating already changed once: DossierError. Bad answers:
+    ValidationError({field: message}).
+    """
+    clean = rating_answers_clean(answers)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(
+            {"comment": _("Write at most %(n)d characters.") % {"n": MAX_COMMENT}}
+        )
+    with transaction.atomic():
+        # The dossier row lock serialises two submits of the same rating.
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if not rating_open(locked):
+            raise DossierError(_("This dossier can be rated once it is finished."))
+        rating = DossierRating.objects.filter(dossier=locked).first()
+        saves = 0 if rating is None else rating.changes + 1
+        if saves != expected_saves:
+            raise StaleDossier(_("Your rating has already been saved."))
+        if not rating_can_change(rating):
+            raise DossierError(_("You have already changed your rating once; it is final now."))
+        if rating is None:
+            rating = DossierRating(dossier=locked, citizen=citizen)
+        else:
+            rating.changes += 1
+        for name, score in clean.items():
+            setattr(rating, name, score)
+        rating.comment = comment
+        rating.total_time = _total_time_score(locked)
+        rating.agency_time = _agency_time_score(locked)
+        rating.save()
+        Dossier.objects.filter(pk=locked.pk).update(rating=clean["satisfaction"])
+    dossier.rating = clean["satisfaction"]
+    return rating

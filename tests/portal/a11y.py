@@ -1,0 +1,88 @@
+"""axe-core (bundled in the axe-playwright-python wheel: no CDN, no npm) on a Playwright page.
+
+`assert_accessible(page)` fails with one readable line per violation and element:
+rule id, impact, the element's selector and what to fix. Tests reach it through the
+`assert_accessible` fixture in tests/conftest.py.
+
+axe-core needs timers, and a page in a context with JavaScript disabled runs none (an
+evaluated promise that waits on setTimeout never settles). For such a page axe runs on a
+copy: the page's DOM as the browser built it without scripts, served at the same address
+to a sibling tab of the same size with the page's own scripts blocked, so the styles
+load from the server as they did and <noscript> content is shown as it was.
+"""
+
+from __future__ import annotations
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+
+# WCAG 2.2 level AA, which includes 2.0 and 2.1 A and AA (2.2 adds no A rule in axe).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+_axe = Axe()
+
+
+_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+
+# Fragment parsing follows the document's scripting flag: with scripts off, the content
+# of <noscript> is parsed as elements; with scripts on, as text.
+_SCRIPTS_OFF = """() => {
+  const probe = document.createElement("div");
+  probe.innerHTML = "<noscript><p></p></noscript>";
+  return probe.querySelector("noscript p") !== null;
+}"""
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>.*?</script>", re.S | re.I)
+
+
+def axe_violations(page) -> list[dict]:
+    """The raw axe-core violations of the page as it is now."""
+    if not page.evaluate(_SCRIPTS_OFF):
+        return _axe.run(page, options=_OPTIONS).response["violations"]
+    return _violations_of_copy(page)
+
+
+def _violations_of_copy(page) -> list[dict]:
+    url = page.url.split("#")[0]
+    html = page.content().replace("<noscript>", "<div>").replace("</noscript>", "</div>")
+    html = _INLINE_SCRIPT.sub("", html)
+
+    def serve(route) -> None:
+        request = route.request
+        if request.url.split("#")[0] == url and request.resource_type == "document":
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        elif request.resource_type == "script":
+            route.abort()
+        else:
+            route.continue_()
+
+    context = page.context.browser.new_context(viewport=page.viewport_size)
+    try:
+        copy = context.new_page()
+        copy.route("**/*", serve)
+        copy.goto(url)
+        return _axe.run(copy, options=_OPTIONS).response["violations"]
+    finally:
+        context.close()
+
+
+def violations_report(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(
+                f"- {violation['id']} ({violation.get('impact') or 'n/a'}) at {target}: "
+                f"{violation['help']}. {node.get('failureSummary', '')}".replace("\n", " ")
+            )
+    return "\n".join(lines)
+
+
+def assert_accessible(page) -> None:
+    """Zero axe-core WCAG 2.2 AA violations on the page as it is now."""
+    violations = axe_violations(page)
+    if violations:
+        count = sum(len(v["nodes"]) for v in violations)
+        raise AssertionError(
+            f"{count} accessibility violation(s) on {page.url}:\n" + violations_report(violations)
+        )
