@@ -338,6 +338,8 @@ def weigh(browser: Browser, label: str, page: Fetched, path: str) -> Weight:
     while wanted:
         kind, url = wanted.pop(0)
         parts = urlsplit(url)
+        if parts.scheme == "data":
+            continue  # inline (the empty icon): no request, its bytes are in the HTML
         if parts.netloc and parts.netloc != f"127.0.0.1:{browser.port}":
             missing.append(f"{url} (other site, not counted)")
             continue
