@@ -2,12 +2,11 @@
 autosave with it on."""
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 
 from motcua.dossiers.models import Draft
+from tests.browsing import phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +19,7 @@ def site(transactional_db, live_server):
 
 def signed_in(browser, site, *, javascript: bool):
     user = get_user_model().objects.create_user(username="0912000111")
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        java_script_enabled=javascript, viewport={"width": 360, "height": 740}
-    )
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": site,
-    }])
-    return context
+    return phone_context(browser, site, user=user, javascript=javascript)[0]
 
 
 def test_questions_work_with_javascript_off(browser, site):

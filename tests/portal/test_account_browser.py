@@ -4,12 +4,11 @@ axe-core, fit the screen, and the choice is saved with an error shown beside the
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from motcua.accounts.models import CitizenProfile
 from motcua.notifications.selectors import contact_preference_for
+from tests.browsing import phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -17,13 +16,7 @@ pytestmark = pytest.mark.browser
 def test_account_and_contact_pages(browser, transactional_db, live_server, assert_accessible):
     user = get_user_model().objects.create_user(username="citizen_acc")
     CitizenProfile.objects.create(user=user, phone="84912000666", full_name="Sùng Thị Dợ")
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": 360, "height": 740}, locale="vi-VN")
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context, _client = phone_context(browser, live_server.url, user=user, javascript=False)
     page = context.new_page()
 
     def check() -> None:

@@ -17,7 +17,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
 from PIL import Image
 
 from motcua.catalog.selectors import procedure_get_current
@@ -30,6 +29,7 @@ from motcua.dossiers.services import (
     dossier_request_supplement,
 )
 from motcua.organizations.models import Agency, AgencyType
+from tests.browsing import phone_context
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -80,16 +80,7 @@ def test_citizen_sends_a_missing_paper_and_withdraws_a_dossier(
 ):
     user = get_user_model().objects.create_user(username="0912345678")
     waiting, processing = two_dossiers(user)
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        java_script_enabled=javascript, viewport={"width": 360, "height": 740}, locale="vi-VN"
-    )
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": site,
-    }])
+    context, _client = phone_context(browser, site, user=user, javascript=javascript)
     page = context.new_page()
     seen: list[str] = []
     shots = os.environ.get("MOTCUA_SCREENSHOTS") == "1" and not javascript
@@ -175,16 +166,7 @@ def test_citizen_rates_a_returned_dossier_with_javascript_off(browser, site, ass
         dossier=dossier, officer=get_user_model().objects.get(username="batxat.tiepnhan"),
         expected_version=dossier.lock_version,
     )
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        java_script_enabled=False, viewport={"width": 360, "height": 740}, locale="vi-VN"
-    )
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": site,
-    }])
+    context, _client = phone_context(browser, site, user=user, javascript=False)
     page = context.new_page()
     page.goto(f"{site}/ho-so-cua-toi/{dossier.code}/danh-gia/")
     assert page.locator("fieldset").count() == 5

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from tests.browsing import phone_context
+
 pytestmark = pytest.mark.browser
 
 
@@ -23,17 +25,8 @@ def short_site(settings, transactional_db, live_server):
 
 
 def signed_in_context(browser, site: str, *, javascript: bool = True):
-    client = Client()
-    client.force_login(get_user_model().objects.create_user(username="0912000555"))
-    context = browser.new_context(
-        java_script_enabled=javascript, viewport={"width": 360, "height": 740}
-    )
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": site,
-    }])
-    return context, client
+    user = get_user_model().objects.create_user(username="0912000555")
+    return phone_context(browser, site, user=user, javascript=javascript)
 
 
 def test_warning_before_the_session_ends(browser, short_site, assert_accessible):
