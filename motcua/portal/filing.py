@@ -26,6 +26,7 @@ from motcua.organizations.selectors import unit_list_communes
 from motcua.portal.tracking import client_address
 
 LOGIN_URL = "/dang-nhap/"
+SESSION_START = "filing_start"  # the procedure a signed-out visitor pressed "Start" on
 citizen_required = login_required(login_url=LOGIN_URL)
 
 
@@ -88,8 +89,14 @@ def _next_url(draft) -> str:
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, code: str) -> HttpResponse:
     version, form = _version_and_form(code)
-    if request.method == "POST":
+    pressed_before_sign_in = (
+        request.method == "GET" and request.user.is_authenticated
+        and request.session.pop(SESSION_START, None) == code
+    )
+    if request.method == "POST" or pressed_before_sign_in:
         if not request.user.is_authenticated:
+            # Remembered through sign-in, so the citizen lands on the first question.
+            request.session[SESSION_START] = code
             return redirect(f"{LOGIN_URL}?{urlencode({'next': request.path})}")
         draft = drafts.draft_start(
             citizen=request.user, procedure_version=version, form_definition=form

@@ -303,3 +303,16 @@ def test_broken_heic_is_refused_by_name(demo, client_in):
         {"action": "upload", "file": SimpleUploadedFile("IMG_0002.HEIC", fake, "image/heic")},
     )
     assert response.status_code == 400 and "IMG_0002.HEIC" in response.content.decode()
+
+
+def test_start_pressed_before_sign_in_goes_on_after_it(demo, citizen):
+    """The citizen pressed "Start" signed out: after signing in they land on the first
+    question, once (a later visit to the start page shows it again)."""
+    client = english_client()
+    assert client.post(BASE)["Location"].startswith("/dang-nhap/?next=")
+    client.force_login(citizen)  # login() keeps the session's data, as sign-in does
+    response = client.get(BASE)
+    draft = Draft.objects.get(citizen=citizen)
+    assert response["Location"] == f"{BASE}{draft.pk}/nguoi_khai/"
+    assert client.get(BASE).status_code == 200
+    assert Draft.objects.filter(citizen=citizen).count() == 1
