@@ -62,6 +62,9 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from motcua.demo.sandbox import sandbox_env  # noqa: E402  (after the path is set)
+
 BIN = Path(sys.executable).parent
 CODE = "1.001193"
 BASE = f"/nop-ho-so/{CODE}/"
@@ -72,11 +75,6 @@ BUDGET_JS = 75_000
 HELLO = "/_bench/hello/"
 BIRTH = "05/03/1990"
 
-# Not inherited from the shell: the bench has its own database, queue and no gateways.
-INHERITED_PREFIXES = ("DATABASE_", "NOTIFY_", "MOTCUA_", "HUEY_", "REDIS_", "DJANGO_")
-INHERITED_NAMES = {"SECRET_KEY", "MEDIA_ROOT", "STATICFILES_STORAGE", "DEBUG", "ALLOWED_HOSTS"}
-
-
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -86,20 +84,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def server_env(workdir: Path) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(INHERITED_PREFIXES) and name not in INHERITED_NAMES
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="motcua.settings",
-        MOTCUA_ENV="development",
-        MOTCUA_VAR_DIR=str(workdir),  # secret key, Huey queue, media and static files
-        DATABASE_URL=f"sqlite:///{workdir / 'motcua.sqlite3'}",
-        MOTCUA_BENCH_HELLO="1",
-        HUEY_IMMEDIATE="0",  # no worker runs: sign-in codes stay in the outbox
-    )
-    return env
+    return sandbox_env(workdir, MOTCUA_BENCH_HELLO="1")
 
 
 def prepare(workdir: Path, env: dict[str, str]) -> None:

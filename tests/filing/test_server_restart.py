@@ -33,6 +33,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from motcua.demo.sandbox import sandbox_env
+
 from .conftest import BIRTH, ID_NUMBER, jpeg_bytes
 
 pytestmark = pytest.mark.live_server
@@ -47,8 +49,6 @@ STREET = "Thôn Làng Mới"
 
 # What the server's environment must not inherit from the test run (the suite's own
 # database, a Redis queue, real gateways...).
-INHERITED_PREFIXES = ("DATABASE_", "NOTIFY_", "MOTCUA_", "HUEY_", "REDIS_", "DJANGO_")
-INHERITED_NAMES = {"SECRET_KEY", "MEDIA_ROOT", "STATICFILES_STORAGE", "DEBUG", "ALLOWED_HOSTS"}
 
 
 # --- a real server on a SQLite file ---------------------------------------------------------
@@ -164,23 +164,13 @@ def _read(path: Path) -> str:
 
 
 def _server_env(workdir: Path) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(INHERITED_PREFIXES) and name not in INHERITED_NAMES
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="motcua.settings",
-        MOTCUA_ENV="development",
-        MOTCUA_VAR_DIR=str(workdir),  # Huey's queue file, media and static go here too
-        DATABASE_URL=f"sqlite:///{workdir / 'motcua.sqlite3'}",
+    return sandbox_env(
+        workdir,
         SECRET_KEY=uuid.uuid4().hex * 2,  # the same for every server of this site
         # Plain static storage: pages render without a collectstatic (30 s) first.
         STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
-        HUEY_IMMEDIATE="0",  # no worker: the sign-in SMS stays in the outbox
         PYTHONDONTWRITEBYTECODE="1",
     )
-    return env
 
 
 @pytest.fixture(scope="module")
