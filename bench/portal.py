@@ -40,30 +40,30 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from motcua.demo.sandbox import sandbox_env  # noqa: E402  (after the path is set)
+from motcua.demo.sandbox import (  # noqa: E402  (after the path is set)
+    Fetched,
+    HttpBrowser,
+    outbox_sign_in_code,
+    sandbox_env,
+)
 
 BIN = Path(sys.executable).parent
 CODE = "1.001193"
@@ -152,7 +152,7 @@ class Server:
             time.sleep(0.05)
         while True:
             try:
-                if Browser(self.port).get(HELLO).status == 200:
+                if HttpBrowser(self.port).get(HELLO).status == 200:
                     return
             except OSError:
                 pass
@@ -169,96 +169,6 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-
-
-# --- a small browser ------------------------------------------------------------------------
-
-
-@dataclass
-class Fetched:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes  # as transferred (still compressed)
-    wire: int  # status line + headers + body
-
-    @property
-    def location(self) -> str:
-        return self.headers.get("Location", "")
-
-    @property
-    def text(self) -> str:
-        encoding = self.headers.get("Content-Encoding", "")
-        data = self.body
-        if encoding == "gzip":
-            data = gzip.decompress(data)
-        elif encoding == "deflate":
-            data = zlib.decompress(data)
-        elif encoding:
-            raise RuntimeError(f"cannot decode {encoding}")
-        return data.decode("utf-8", errors="replace")
-
-    def csrf(self) -> str:
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.text)
-        if not found:
-            raise RuntimeError("no CSRF token on the page")
-        return found.group(1)
-
-
-@dataclass
-class Browser:
-    port: int
-    accept_encoding: str = "gzip"
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(self, method: str, path: str, body: bytes = b"", content_type: str = ""):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {
-            "Host": f"127.0.0.1:{self.port}",
-            "Accept-Encoding": self.accept_encoding,
-            "User-Agent": "motcua-bench",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if content_type:
-            headers["Content-Type"] = content_type
-        try:
-            connection.request(method, path, body=body or None, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n") + 2
-        head += sum(len(k) + len(v) + 4 for k, v in response.getheaders())
-        return Fetched(response.status, response.headers, data, head + len(data))
-
-    def get(self, path: str) -> Fetched:
-        return self.request("GET", path)
-
-    def post(self, path: str, form: Fetched, data: dict[str, str]) -> Fetched:
-        body = urlencode({"csrfmiddlewaretoken": form.csrf(), **data}).encode()
-        return self.request("POST", path, body, "application/x-www-form-urlencoded")
-
-    def upload(self, path: str, form: Fetched, name: str, content: bytes) -> Fetched:
-        boundary = uuid.uuid4().hex
-        fields = {"csrfmiddlewaretoken": form.csrf(), "action": "upload"}
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in fields.items()
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self.request("POST", path, body, f"multipart/form-data; boundary={boundary}")
 
 
 # --- 1. weight of each page -----------------------------------------------------------------
@@ -310,7 +220,7 @@ class Weight:
         return self.html + sum(self.by_kind.values())
 
 
-def weigh(browser: Browser, label: str, page: Fetched, path: str) -> Weight:
+def weigh(browser: HttpBrowser, label: str, page: Fetched, path: str) -> Weight:
     """`page` is the HTML response just received; fetch what it references, cold."""
     parser = AssetParser()
     text = page.text
@@ -353,16 +263,6 @@ def weigh(browser: Browser, label: str, page: Fetched, path: str) -> Weight:
     )
 
 
-def sign_in_code(workdir: Path, phone: str) -> str:
-    with sqlite3.connect(workdir / "motcua.sqlite3") as db:
-        row = db.execute(
-            "SELECT context FROM notifications_notification WHERE template = 'otp' "
-            "AND recipient_phone = ? ORDER BY id DESC LIMIT 1",
-            ("84" + phone.lstrip("0"),),
-        ).fetchone()
-    return json.loads(row[0])["code"]
-
-
 def jpeg() -> bytes:
     import io
 
@@ -391,14 +291,14 @@ def expect(response: Fetched, status: int, what: str) -> Fetched:
     return response
 
 
-def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight], Browser]:
+def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight], HttpBrowser]:
     """Walk the portal as a citizen; weigh each page; return the signed-in browser."""
-    b = Browser(server.port, accept_encoding)
+    b = HttpBrowser(server.port, accept_encoding)
     weights: list[Weight] = []
 
     def page(label: str, path: str) -> Fetched:
         fetched = expect(b.get(path), 200, label)
-        weights.append(weigh(Browser(server.port, accept_encoding), label, fetched, path))
+        weights.append(weigh(HttpBrowser(server.port, accept_encoding), label, fetched, path))
         return fetched
 
     page("home", "/")
@@ -407,7 +307,7 @@ def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight],
     sign_in = page("sign-in (phone number)", f"/dang-nhap/?{urlencode({'next': BASE})}")
     expect(b.post("/dang-nhap/", sign_in, {"phone": PHONE, "next": BASE}), 302, "phone")
     code_page = page("sign-in (code)", "/dang-nhap/ma/")
-    code = sign_in_code(server.workdir, PHONE)
+    code = outbox_sign_in_code(server.workdir, PHONE)
     expect(b.post("/dang-nhap/ma/", code_page, {"code": code}), 302, "code")
     start = page("start of the form", BASE)
     draft_url = expect(b.post(BASE, start, {}), 302, "start").location
@@ -449,7 +349,7 @@ def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight],
     if dossier not in result.text:
         raise RuntimeError(f"the tracking page does not show {dossier}")
     weights.append(
-        weigh(Browser(server.port, accept_encoding), "tracking (result)", result, "/tra-cuu/")
+        weigh(HttpBrowser(server.port, accept_encoding), "tracking (result)", result, "/tra-cuu/")
     )
     return weights, b
 
@@ -554,7 +454,7 @@ def load(port: int, target: Target, concurrency: int, seconds: float) -> Result:
     return Result(target.label, len(samples), sum(errors), took, samples)
 
 
-def throughput(server: Server, citizen: Browser, args: argparse.Namespace) -> None:
+def throughput(server: Server, citizen: HttpBrowser, args: argparse.Namespace) -> None:
     # One draft per client, all of the signed-in citizen, each at its 6th question.
     post_paths, bodies = [], []
     for _ in range(args.concurrency):

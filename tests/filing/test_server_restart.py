@@ -15,7 +15,6 @@ The test always runs on its own SQLite file, whatever DATABASE_URL the suite run
 from __future__ import annotations
 
 import html
-import http.client
 import json
 import os
 import re
@@ -26,14 +25,13 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-from motcua.demo.sandbox import sandbox_env
+from motcua.demo.sandbox import Fetched, HttpBrowser, outbox_sign_in_code, sandbox_env
 
 from .conftest import BIRTH, ID_NUMBER, jpeg_bytes
 
@@ -105,7 +103,7 @@ class Site:
             time.sleep(0.05)
         while True:  # the port is bound before the worker has loaded Django
             try:
-                if Browser(self.port).get("/tra-cuu/").status == 200:
+                if HttpBrowser(self.port).get("/tra-cuu/").status == 200:
                     return
             except OSError:
                 pass
@@ -143,16 +141,7 @@ class Site:
             return db.execute(sql, params).fetchall()
 
     def sign_in_code(self, phone: str) -> str:
-        """The one-time code of the latest SMS to `phone`, in the outbox (no worker runs,
-        so it stays there undelivered)."""
-        normalized = "84" + phone.lstrip("0")
-        rows = self.query(
-            "SELECT context FROM notifications_notification "
-            "WHERE template = 'otp' AND recipient_phone = ? ORDER BY id DESC LIMIT 1",
-            normalized,
-        )
-        assert rows, "no sign-in code in the outbox"
-        return json.loads(rows[0][0])["code"]
+        return outbox_sign_in_code(self.workdir, phone)
 
     def draft_answers(self, draft_id: int) -> dict:
         rows = self.query("SELECT answers FROM dossiers_draft WHERE id = ?", draft_id)
@@ -195,73 +184,6 @@ def site(tmp_path_factory) -> Iterator[Site]:
     site.kill()
 
 
-# --- a small browser: cookies, CSRF tokens, no automatic redirects --------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    location: str
-    text: str
-
-    def csrf(self) -> str:
-        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.text)
-        assert found, self.text[:2000]
-        return found.group(1)
-
-
-@dataclass
-class Browser:
-    port: int
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def request(self, method: str, path: str, body: bytes = b"", content_type: str = ""):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        headers = {"Host": f"127.0.0.1:{self.port}"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if content_type:
-            headers["Content-Type"] = content_type
-        try:
-            connection.request(method, path, body=body or None, headers=headers)
-            response = connection.getresponse()
-            text = response.read().decode()
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel["max-age"] == "0" or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return Response(response.status, response.headers.get("Location", ""), text)
-
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
-
-    def post(self, path: str, form: Response, data: dict[str, str]) -> Response:
-        """Send the form of the page `form` (its CSRF token) with `data`."""
-        body = urlencode({"csrfmiddlewaretoken": form.csrf(), **data}).encode()
-        return self.request("POST", path, body, "application/x-www-form-urlencoded")
-
-    def upload(self, path: str, form: Response, name: str, content: bytes) -> Response:
-        boundary = uuid.uuid4().hex
-        parts = []
-        for key, value in {"csrfmiddlewaretoken": form.csrf(), "action": "upload"}.items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
-                f"{value}\r\n".encode()
-            )
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n".encode()
-            + content
-            + b"\r\n"
-        )
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self.request("POST", path, body, f"multipart/form-data; boundary={boundary}")
-
-
 # --- the journey ----------------------------------------------------------------------------
 
 
@@ -275,7 +197,7 @@ def person(name: str) -> dict[str, str]:
     }
 
 
-def answer(browser: Browser, url: str, data: dict[str, str]) -> Response:
+def answer(browser: HttpBrowser, url: str, data: dict[str, str]) -> Fetched:
     """Open a question page, send the answer; returns the POST's response (not followed)."""
     page = browser.get(url)
     assert page.status == 200, (url, page.status, page.location)
@@ -284,7 +206,7 @@ def answer(browser: Browser, url: str, data: dict[str, str]) -> Response:
     return response
 
 
-def resume_link(browser: Browser, draft_id: int) -> str:
+def resume_link(browser: HttpBrowser, draft_id: int) -> str:
     """Where "continue" leads for this draft on the procedure's start page."""
     start = browser.get(BASE)
     assert start.status == 200
@@ -299,7 +221,7 @@ def page_id(url: str) -> str:
 
 def test_answers_survive_sigterm_and_sigkill_between_steps(site):
     site.start()
-    browser = Browser(site.port, {"django_language": "en"})
+    browser = HttpBrowser(site.port, cookies={"django_language": "en"})
 
     # Sign in through the real pages; the code comes from the outbox in the file.
     phone_page = browser.get(f"/dang-nhap/?{urlencode({'next': BASE})}")
