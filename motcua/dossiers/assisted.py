@@ -160,13 +160,11 @@ def assisted_draft_start(
     phone_page = form.definition.get("applicant", {}).get("phone")
     if phone_page:  # the number just typed; nothing else is taken from the account
         answers[phone_page] = "0" + normalized[2:]
-    return Draft.objects.create(
+    return drafts.draft_start(
         citizen=citizen,
         procedure_version=version,
         form_definition=form,
         answers=answers,
-        resume_token=secrets.token_urlsafe(32),
-        idempotency_key=secrets.token_urlsafe(32),
         assisted_by=officer,
         assisted_agency=agency,
     )

@@ -197,15 +197,27 @@ def prefill_answers(*, citizen: Any, definition: dict) -> dict[str, Any]:
 
 
 def draft_start(
-    *, citizen: Any, procedure_version: ProcedureVersion, form_definition: FormDefinition
+    *,
+    citizen: Any,
+    procedure_version: ProcedureVersion,
+    form_definition: FormDefinition,
+    answers: dict[str, Any] | None = None,
+    assisted_by: Any = None,
+    assisted_agency: Agency | None = None,
 ) -> Draft:
+    """A new draft, prefilled from the citizen's own data unless `answers` are given
+    (assisted mode: the officer must not see that data)."""
+    if answers is None:
+        answers = prefill_answers(citizen=citizen, definition=form_definition.definition)
     return Draft.objects.create(
         citizen=citizen,
         procedure_version=procedure_version,
         form_definition=form_definition,
-        answers=prefill_answers(citizen=citizen, definition=form_definition.definition),
+        answers=answers,
         resume_token=_token(),
         idempotency_key=_token(),
+        assisted_by=assisted_by,
+        assisted_agency=assisted_agency,
     )
 
 
@@ -281,6 +293,10 @@ def _file_kind(name: str) -> str:
     return _KINDS_BY_EXTENSION.get(name.rsplit(".", 1)[-1].lower(), "")
 
 
+def _result_name(dossier: Dossier) -> str:
+    return _("Result: %(procedure)s") % {"procedure": dossier.procedure_version.name}
+
+
 def citizen_store(*, citizen: Any, words: str = "", limit: int = 12) -> list[StoredPaper]:
     """Papers and electronic results with a file in the citizen's own dossiers, newest
     of each name first; those whose name holds `words` (the paper asked for) first."""
@@ -295,7 +311,7 @@ def citizen_store(*, citizen: Any, words: str = "", limit: int = 12) -> list[Sto
     words = words.casefold().strip()
     items, seen = [], set()
     for dossier in results[:50]:
-        name = _("Result: %(procedure)s") % {"procedure": dossier.procedure_version.name}
+        name = _result_name(dossier)
         items.append(StoredPaper(f"result-{dossier.pk}", name, dossier.code,
                                  dossier.returned_at, False))
         seen.add(name)
@@ -325,8 +341,7 @@ def _stored_file(citizen: Any, ref: str) -> tuple[str, str] | None:
         ).exclude(result_file="").select_related("procedure_version").first()
         if dossier is None:
             return None
-        name = _("Result: %(procedure)s") % {"procedure": dossier.procedure_version.name}
-        return dossier.result_file.name, name
+        return dossier.result_file.name, _result_name(dossier)
     return None
 
 

@@ -4,7 +4,6 @@ dossiers (SMS, Zalo or e-mail). One question on the contact page."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 from motcua.accounts.selectors import citizen_profile
 from motcua.accounts.services import citizen_contact_set
 from motcua.notifications.selectors import contact_preference_for
-
-citizen_required = login_required(login_url="/dang-nhap/")
+from motcua.portal.filing import citizen_required
 
 CHANNELS = (
     ("sms", gettext_lazy("SMS text message")),

@@ -72,10 +72,6 @@ def _drafts_url(draft) -> str:
 
 
 def draft_continue_url(draft) -> str:
-    return _next_url(draft)
-
-
-def _next_url(draft) -> str:
     """Where to continue a draft: its current page, or the first unanswered one."""
     if draft.dossier_id:
         return _done_url(draft)
@@ -113,7 +109,7 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
         "papers": list(version.papers.all()),
         "duration": duration_text(version.duration_kind, version.duration_amount),
         "question_count": len(definition["pages"]),
-        "open_drafts": [(d, _next_url(d)) for d in open_drafts],
+        "open_drafts": [(d, draft_continue_url(d)) for d in open_drafts],
     })
 
 
@@ -407,7 +403,7 @@ def done(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
 
 @citizen_required
 def draft_list(request: HttpRequest) -> HttpResponse:
-    items = [(d, _next_url(d)) for d in drafts.drafts_open(citizen=request.user)]
+    items = [(d, draft_continue_url(d)) for d in drafts.drafts_open(citizen=request.user)]
     return render(request, "portal/filing/drafts.html", {"items": items})
 
 
@@ -416,7 +412,7 @@ def resume(request: HttpRequest, token: str) -> HttpResponseRedirect:
     draft = drafts.draft_by_token(citizen=request.user, token=token)
     if draft is None:
         raise Http404
-    return redirect(_next_url(draft))
+    return redirect(draft_continue_url(draft))
 
 
 @citizen_required
