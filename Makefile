@@ -40,6 +40,7 @@ demo: $(VENV)/.runtime system-libs
 
 test: $(VENV)/.dev system-libs chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

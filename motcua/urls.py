@@ -11,7 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("motcua.api.urls")),
-    path("mot-cua/thong-bao/", include("motcua.notifications.urls")),
     path("mot-cua/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls_auth")),
     path("", include("motcua.portal.urls_filing")),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
@@ -46,3 +48,78 @@ def citizen_profile(*, user: AbstractBaseUser | AnonymousUser) -> CitizenProfile
     if not user.is_authenticated:
         return None
     return CitizenProfile.objects.filter(user_id=user.pk).select_related("commune").first()
+
+
+# --- who sees what: the agencies an official works for -------------------------------
+
+
+@dataclass(frozen=True)
+class OfficialScope:
+    """The agencies an official works for and the roles held in each."""
+
+    roles_by_agency: dict[int, frozenset[str]]
+    province_admin: bool = False
+
+    @property
+    def agency_ids(self) -> list[int]:
+        return sorted(self.roles_by_agency)
+
+    @property
+    def is_official(self) -> bool:
+        return bool(self.roles_by_agency)
+
+    def roles_in(self, agency_id: int | None) -> frozenset[str]:
+        if self.province_admin:
+            return frozenset(Role.values)
+        return self.roles_by_agency.get(agency_id or 0, frozenset())
+
+    def may_see_agency(self, agency_id: int | None) -> bool:
+        return self.province_admin or (agency_id in self.roles_by_agency)
+
+    def may_see(self, dossier: Any) -> bool:
+        return any(
+            self.may_see_agency(agency_id)
+            for agency_id in (
+                dossier.receiving_agency_id,
+                dossier.competent_agency_id,
+                dossier.consult_agency_id,
+            )
+            if agency_id
+        )
+
+
+def official_scope(*, user: AbstractBaseUser | AnonymousUser) -> OfficialScope:
+    """One indexed read of the official's role assignments."""
+    if not user.is_authenticated:
+        return OfficialScope(roles_by_agency={})
+    roles: dict[int, set[str]] = {}
+    for agency_id, role in RoleAssignment.objects.filter(user=user).values_list(
+        "agency_id", "role"
+    ):
+        roles.setdefault(agency_id, set()).add(role)
+    province_admin = any(Role.PROVINCE_ADMIN in held for held in roles.values())
+    return OfficialScope(
+        roles_by_agency={agency_id: frozenset(held) for agency_id, held in roles.items()},
+        province_admin=province_admin,
+    )
+
+
+def scope_agencies(*, scope: OfficialScope) -> list[Agency]:
+    """Agencies the official may switch to: their own, or every active one for a
+    province administrator (their own first)."""
+    own = list(Agency.objects.filter(pk__in=scope.agency_ids).order_by("name"))
+    if not scope.province_admin:
+        return own
+    others = Agency.objects.filter(is_active=True).exclude(pk__in=scope.agency_ids)
+    return own + list(others.order_by("name"))
+
+
+def scope_agency(*, scope: OfficialScope, agency_id: Any) -> Agency | None:
+    """The agency with this id if the official may work in it."""
+    try:
+        pk = int(agency_id)
+    except (TypeError, ValueError):
+        return None
+    if not scope.may_see_agency(pk):
+        return None
+    return Agency.objects.filter(pk=pk).first()

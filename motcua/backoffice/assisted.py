@@ -1,7 +1,7 @@
 """Assisted online filing in the back office: a receiving officer starts the online form
 for a citizen (phone number + procedure), then walks the citizen's question pages
 (motcua.portal.filing); the citizen confirms with the code sent to their phone.
-Thin: motcua.dossiers.assisted does the work."""
+Thin: motcua.filing.assisted does the work."""
 
 from __future__ import annotations
 
@@ -9,14 +9,25 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from motcua.accounts.models import Role
 from motcua.backoffice.views import Desk, _add_errors, _render, official_required
-from motcua.dossiers import assisted
-from motcua.portal.filing import draft_continue_url
+from motcua.filing import assisted
+from motcua.filing.drafts import draft_continue_page
+
+
+def draft_continue_url(draft) -> str:
+    """The citizen's question page the officer continues at (the portal's filing pages,
+    by URL name: the back office does not import the portal)."""
+    code = draft.procedure_version.procedure.code
+    page = draft_continue_page(draft)
+    if page is None:
+        return reverse("filing:done", args=[code, draft.pk])
+    return reverse("filing:page", args=[code, draft.pk, page])
 
 
 class AssistedStartForm(forms.Form):

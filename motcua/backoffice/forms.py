@@ -7,12 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from motcua.backoffice.selectors import BOX_ORDER, RegisterPeriod, sniff_upload
+from motcua.backoffice.selectors import BOX_ORDER
 from motcua.catalog.models import PaperForm, RequiredPaper
 from motcua.dossiers.validation import (
     birth_date_error,
@@ -21,34 +20,11 @@ from motcua.dossiers.validation import (
     normalize_phone,
     phone_error,
 )
+from motcua.filing.uploads import upload_error
 from motcua.organizations.models import AdministrativeUnit, Agency
+from motcua.reporting.register import RegisterPeriod
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_LINES = 30
-
-
-# --- uploads -----------------------------------------------------------------------
-
-
-def upload_error(upload: UploadedFile) -> str | None:
-    """A message for the officer when a file is not a PDF or a photo, or too big."""
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        return _("The file “%(name)s” is too big: at most %(mb)d MB.") % {
-            "name": upload.name,
-            "mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-        }
-    if not upload.size:
-        return _("The file “%(name)s” is empty.") % {"name": upload.name}
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if sniff_upload(head) is None:
-        return _(
-            "The file “%(name)s” is not a PDF or a photo (JPEG, PNG, WebP, HEIC). "
-            "Scan the paper again or take a photo with the phone."
-        ) % {"name": upload.name}
-    return None
-
 
 # --- inbox and search ---------------------------------------------------------------
 
@@ -136,10 +112,36 @@ def _lines(text: str) -> list[str]:
 
 
 class ActionForm(forms.Form):
-    """What every action posts: which action, on which version of the dossier."""
+    """What every action posts: which action, on which version of the dossier.
+
+    `params()` gives the action's own input (motcua.dossiers.actions) from the cleaned
+    data: the fields of the form, less the two above."""
 
     action = forms.CharField(max_length=40, widget=forms.HiddenInput)
     expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("action", "expected_version")
+        }
+
+
+class ReceiveForm(ActionForm):
+    """Reception; the appointment only for a procedure whose legal time motcua cannot
+    count (the officer sets it, as the receipt slip must carry one)."""
+
+    appointment = forms.DateTimeField(
+        label=gettext_lazy("Appointment (the procedure has no legal time motcua can count)"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args: Any, appointment_needed: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not appointment_needed:
+            del self.fields["appointment"]
 
 
 class NoteForm(ActionForm):
@@ -180,6 +182,14 @@ class WorkflowActionForm(NoteForm):
             ]
         else:
             del self.fields["assignee"]
+
+    def params(self) -> dict[str, Any]:
+        from django.contrib.auth import get_user_model
+
+        params = super().params()
+        if params.get("assignee"):
+            params["assignee"] = get_user_model().objects.filter(pk=params["assignee"]).first()
+        return params
 
 
 class ReasonsForm(ActionForm):
@@ -256,6 +266,20 @@ class ReturnForm(ActionForm):
     )
 
 
+# The form that collects each action's input, by the spec's `form` kind.
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    "": ActionForm,
+    "receive": ReceiveForm,
+    "workflow": WorkflowActionForm,
+    "reasons": ReasonsForm,
+    "supplement": SupplementForm,
+    "fee": FeeForm,
+    "apology": ApologyForm,
+    "withdraw": WithdrawForm,
+    "return": ReturnForm,
+}
+
+
 class ResultForm(forms.Form):
     """The signed electronic result (a PDF) of a decided dossier (motcua.dossiers.results)."""
 
@@ -302,15 +326,20 @@ class CounterForm(forms.Form):
         required=False,
     )
 
+    appointment = ReceiveForm.base_fields["appointment"]
+
     def __init__(
         self,
         *args: Any,
         papers: list[RequiredPaper],
         communes: Any,
+        appointment_needed: bool = False,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = communes
+        if not appointment_needed:  # the legal time gives the appointment
+            del self.fields["appointment"]
         self.paper_rows: list[dict[str, Any]] = []
         for paper in papers:
             self._add_paper(str(paper.pk), paper)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import assisted, views
+from motcua.backoffice import assisted, outbox, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("tiep-nhan/", views.counter_pick, name="counter"),
     path("tiep-nhan/<str:procedure>/", views.counter_form, name="counter_form"),
     path("nop-giup/", assisted.assisted_home, name="assisted"),
+    path("thong-bao/", outbox.failures, name="notifications_failed"),
+    path("thong-bao/<int:pk>/gui-lai/", outbox.retry, name="notification_retry"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/xu-ly/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/giay-to/<int:paper_id>/", views.dossier_paper, name="dossier_paper"),

@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -28,14 +27,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.accounts.models import Role
+from motcua.accounts.selectors import OfficialScope, official_scope, scope_agencies, scope_agency
 from motcua.backoffice import forms as bo_forms
 from motcua.backoffice.selectors import (
     BOX_LABELS,
-    UPLOAD_CONTENT_TYPES,
     Box,
     InboxFilters,
     InboxRow,
-    OfficialScope,
     agency_clock,
     agency_officials,
     consultable_agencies,
@@ -45,23 +43,24 @@ from motcua.backoffice.selectors import (
     history_rows,
     inbox_boxes,
     inbox_page,
-    official_scope,
     paper_for_official,
-    paper_rows,
-    register_context,
-    scope_agencies,
-    scope_agency,
-    slip_context_for,
-    slip_forms,
     workflow_steps,
 )
 from motcua.catalog.search import SearchQueryError, procedure_search
 from motcua.catalog.selectors import procedure_get_current
 from motcua.core.money import format_vnd
-from motcua.dossiers import services
+from motcua.dossiers.actions import definition_of
+from motcua.dossiers.actions.receive import appointment_needed, procedure_needs_appointment
+from motcua.dossiers.actions.runner import action_run
 from motcua.dossiers.models import Channel, Dossier, NationalStatus
 from motcua.dossiers.results import dossier_attach_result, result_attach_allowed
-from motcua.dossiers.selectors import ActionChoice, dossier_allowed_actions, dossier_history
+from motcua.dossiers.selectors import (
+    ActionChoice,
+    dossier_allowed_actions,
+    dossier_answers,
+    dossier_history,
+    paper_rows,
+)
 from motcua.dossiers.services import (
     ActionNotAllowed,
     Applicant,
@@ -70,8 +69,11 @@ from motcua.dossiers.services import (
     StaleDossier,
     dossier_receive_at_counter,
 )
+from motcua.dossiers.slip_contexts import slip_context_for, slip_forms
 from motcua.dossiers.slips import slip_pdf
+from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
 from motcua.organizations.models import Agency
+from motcua.reporting.register import register_context
 
 SESSION_AGENCY = "backoffice_agency"
 LOGIN_URL = reverse_lazy("backoffice:login")
@@ -218,6 +220,8 @@ def totp_enrol(request: HttpRequest, desk: Desk) -> HttpResponse:
     context = {"uri": uri, "qr": qr, "error": error}
     status = 400 if error else 200
     return _render(request, desk, "backoffice/totp_enrol.html", context, status=status)
+
+
 logout_view = auth_views.LogoutView.as_view(next_page=LOGIN_URL)
 
 
@@ -291,111 +295,37 @@ def inbox(request: HttpRequest, desk: Desk) -> HttpResponse:
 # --- one dossier ----------------------------------------------------------------
 
 
-def _workflow_action(dossier: Dossier, key: str) -> dict[str, Any]:
-    actions = (dossier.workflow.definition or {}).get("actions") or {}
-    action = actions.get(key)
-    return action if isinstance(action, dict) else {}
-
-
-def _assignees(dossier: Dossier, key: str) -> list[Any]:
-    """Officials who may take the dossier at the step the action leads to."""
-    target = _workflow_action(dossier, key).get("to")
-    state = ((dossier.workflow.definition or {}).get("states") or {}).get(target)
-    if not isinstance(state, dict) or state.get("role") != Role.SPECIALIST:
+def _assignees(dossier: Dossier, choice: ActionChoice) -> list[Any]:
+    """Officials who may take the dossier at the step a workflow action leads to."""
+    target = getattr(choice.spec, "to", "")
+    state = definition_of(dossier.workflow)["states"].get(target) or {}
+    if state.get("role") != Role.SPECIALIST:
         return []
     return agency_officials(agency=dossier.competent_agency, role=Role.SPECIALIST)
-
-
-def _consult_agencies(dossier: Dossier) -> QuerySet[Agency]:
-    return consultable_agencies(exclude=[dossier.competent_agency_id])
 
 
 def _action_form(
     dossier: Dossier, choice: ActionChoice, data: dict[str, Any] | None = None
 ) -> bo_forms.ActionForm:
-    initial = {"action": choice.key, "expected_version": dossier.lock_version}
-    kwargs: dict[str, Any] = {"initial": initial, "prefix": None}
-    if choice.kind == "workflow":
-        consult = bool(_workflow_action(dossier, choice.key).get("consult"))
-        return bo_forms.WorkflowActionForm(
-            data,
-            consult=consult,
-            consult_agencies=_consult_agencies(dossier) if consult else None,
-            assignees=_assignees(dossier, choice.key),
-            auto_id=f"id_{choice.key}_%s",
-            **kwargs,
-        )
-    form_class = KIND_FORMS.get(choice.kind, bo_forms.ActionForm)
-    return form_class(data, auto_id=f"id_{choice.key}_%s", **kwargs)
-
-
-KIND_FORMS: dict[str, type[bo_forms.ActionForm]] = {
-    "receive": bo_forms.ActionForm,
-    "refuse_reception": bo_forms.ReasonsForm,
-    "request_supplement": bo_forms.SupplementForm,
-    "supplement_complete": bo_forms.ActionForm,
-    "request_fee": bo_forms.FeeForm,
-    "fee_paid": bo_forms.ActionForm,
-    "apologize": bo_forms.ApologyForm,
-    "withdraw": bo_forms.WithdrawForm,
-    "refuse": bo_forms.ReasonsForm,
-    "return_result": bo_forms.ReturnForm,
-}
-# Actions that end or turn back a dossier get a red button.
-DANGER_KINDS = {"refuse_reception", "refuse", "withdraw"}
-
-
-def _perform(*, dossier: Dossier, officer: Any, choice: ActionChoice, data: dict[str, Any]) -> None:
-    """Call the lifecycle service the chosen action stands for."""
-    version = data["expected_version"]
-    kind = choice.kind
-    common = {"dossier": dossier, "expected_version": version}
+    """The form of the action's kind (its spec says which), bound to `data` if given."""
+    kwargs: dict[str, Any] = {
+        "initial": {"action": choice.key, "expected_version": dossier.lock_version},
+        "prefix": None,
+        "auto_id": f"id_{choice.key}_%s",
+    }
+    kind = choice.spec.form
     if kind == "workflow":
-        services.dossier_act(
-            **common,
-            officer=officer,
-            action=choice.key,
-            note=data.get("note", ""),
-            consult_agency=data.get("consult_agency"),
-            assignee=_user(data.get("assignee")),
+        consult = bool(getattr(choice.spec, "consult", False))
+        kwargs.update(
+            consult=consult,
+            consult_agencies=consultable_agencies(exclude=[dossier.competent_agency_id])
+            if consult
+            else None,
+            assignees=_assignees(dossier, choice),
         )
     elif kind == "receive":
-        services.dossier_receive(**common, officer=officer)
-    elif kind == "refuse_reception":
-        services.dossier_refuse_reception(**common, officer=officer, reasons=data["reasons"])
-    elif kind == "request_supplement":
-        services.dossier_request_supplement(
-            **common, officer=officer, missing=data["missing"], contact=data.get("contact", "")
-        )
-    elif kind == "supplement_complete":
-        services.dossier_supplement_complete(**common, actor=officer)
-    elif kind == "request_fee":
-        services.dossier_request_fee(**common, officer=officer, amount_vnd=data["amount_vnd"])
-    elif kind == "fee_paid":
-        # Online payments come from the payment gateway; here the desk records cash.
-        services.dossier_fee_paid(**common, online=False, actor=officer)
-    elif kind == "apologize":
-        services.dossier_apologize(
-            **common, officer=officer, reason=data["reason"], new_due_at=data["new_due_at"]
-        )
-    elif kind == "withdraw":
-        services.dossier_withdraw(**common, reason=data["reason"], actor=officer)
-    elif kind == "refuse":
-        services.dossier_refuse(**common, officer=officer, reasons=data["reasons"])
-    elif kind == "return_result":
-        services.dossier_return_result(
-            **common, officer=officer, electronic=bool(data.get("electronic"))
-        )
-    else:
-        raise services.ActionNotAllowed(_("This action cannot be taken from this page."))
-
-
-def _user(pk: int | None) -> Any:
-    if not pk:
-        return None
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(pk=pk).first()
+        kwargs["appointment_needed"] = appointment_needed(dossier)
+    return bo_forms.ACTION_FORMS[kind](data, **kwargs)
 
 
 def _dossier_context(
@@ -418,7 +348,7 @@ def _dossier_context(
             {
                 "choice": choice,
                 "form": form,
-                "danger": choice.kind in DANGER_KINDS,
+                "danger": choice.spec.danger,
                 "open": failed is not None and failed[0] == choice.key,
                 "simple": not [f for f in form.visible_fields()],
             }
@@ -431,6 +361,7 @@ def _dossier_context(
         "step": steps.label(dossier),
         "urgency": clock.urgency(dossier),
         "papers": paper_rows(dossier=dossier),
+        "answers": dossier_answers(dossier=dossier),
         "fee": format_vnd(dossier.fee_amount) if dossier.fee_amount else "",
         "history": history_rows(dossier=dossier, events=dossier_history(dossier=dossier)),
         "step_labels": steps.labels,
@@ -485,7 +416,16 @@ def dossier_action(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
         return redirect(detail_url)
     if form.is_valid():
         try:
-            _perform(dossier=dossier, officer=request.user, choice=choice, data=form.cleaned_data)
+            # Money at the desk is cash: online payments come from the gateway.
+            extra = {"online": False} if choice.key == "fee_paid" else {}
+            action_run(
+                key=choice.key,
+                dossier=dossier,
+                actor=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+                **form.params(),
+                **extra,
+            )
         except StaleDossier:
             messages.warning(request, stale_message)
             return redirect(detail_url)
@@ -521,8 +461,10 @@ def dossier_result_upload(request: HttpRequest, desk: Desk, code: str) -> HttpRe
         except StaleDossier:
             messages.warning(
                 request,
-                _("This dossier was just updated by someone else. Check it and attach the "
-                  "result again if still needed."),
+                _(
+                    "This dossier was just updated by someone else. Check it and attach the "
+                    "result again if still needed."
+                ),
             )
             return redirect(detail_url)
         except (ActionNotAllowed, DossierError) as exc:
@@ -652,6 +594,7 @@ def counter_pick(request: HttpRequest, desk: Desk) -> HttpResponse:
 
 # Names a service may give fields of the applicant, mapped to the counter form's fields.
 APPLICANT_FIELDS = {
+    "appointment": "appointment",
     "applicant_name": "name",
     "applicant_id_number": "id_number",
     "applicant_birth_date": "birth_date",
@@ -682,6 +625,7 @@ def counter_form(request: HttpRequest, desk: Desk, procedure: str) -> HttpRespon
         request.FILES if request.method == "POST" else None,
         papers=papers,
         communes=communes,
+        appointment_needed=procedure_needs_appointment(version),
     )
     status = 200
     if request.method == "POST":
@@ -741,6 +685,7 @@ def _receive_at_counter(
         applicant=applicant,
         papers=papers,
         channel=Channel.IN_PERSON,
+        appointment=data.get("appointment"),
     )
 
 

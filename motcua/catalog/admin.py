@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from motcua.catalog.models import FeeItem, Procedure, ProcedureVersion, RequiredPaper, Sector
+from motcua.catalog.selectors import procedure_versions_without_legal_time
 from motcua.catalog.services import catalog_revision_bump
 
 
@@ -40,6 +41,22 @@ class RequiredPaperInline(admin.TabularInline):
     extra = 0
 
 
+class LegalTimeFilter(admin.SimpleListFilter):
+    """The versions whose legal time motcua cannot count: officers must type an
+    appointment at every reception until the administrator fixes the duration."""
+
+    title = _("legal processing time")
+    parameter_name = "thoi_han"
+
+    def lookups(self, request, model_admin):
+        return [("chua_doc_duoc", _("not readable: fix it"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "chua_doc_duoc":
+            return queryset.filter(pk__in=procedure_versions_without_legal_time().values("pk"))
+        return queryset
+
+
 @admin.register(ProcedureVersion)
 class ProcedureVersionAdmin(RevisionBumpingAdmin):
     list_display = [
@@ -52,7 +69,14 @@ class ProcedureVersionAdmin(RevisionBumpingAdmin):
         "valid_from",
     ]
     list_display_links = ["procedure_code", "short_name"]
-    list_filter = ["state", "online_level", "fee_status", "sector", "boundary_independent"]
+    list_filter = [
+        LegalTimeFilter,
+        "state",
+        "online_level",
+        "fee_status",
+        "sector",
+        "boundary_independent",
+    ]
     search_fields = ["procedure__code", "name"]
     autocomplete_fields = ["procedure", "sector"]
     list_select_related = ["procedure", "sector"]

@@ -20,7 +20,7 @@ the province + street/village), person (full name, date of birth, sex, ethnicity
 nationality), repeat (fields: text/number/date/choice sub-questions; min_items,
 max_items, item_name) and upload (paper: words of the required paper's name).
 The applicant's pages are prefilled from the citizen's last dossier or profile
-(motcua.dossiers.drafts.prefill_answers) unless the page says "prefill": false.
+(motcua.filing.drafts.prefill_answers) unless the page says "prefill": false.
 
 Answers are kept as typed ("raw") in the draft, so nothing is lost when a check fails;
 `answer_clean` turns a raw answer into the value the dossier stores, or into messages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 
 from motcua.catalog.models import CatalogRevision, ProcedureVersion
 
@@ -31,3 +31,15 @@ def procedure_get_current(*, code: str) -> ProcedureVersion | None:
         .filter(procedure__code=code, procedure__current=F("pk"))
         .first()
     )
+
+
+def procedure_versions_without_legal_time() -> QuerySet[ProcedureVersion]:
+    """Versions whose legal processing time could not be read into a structured duration
+    (motcua.dossiers.timing.duration_of gives None): nothing of them is received without
+    an appointment the officer types, so the administrator should fix them first."""
+    from motcua.core.calendar import DurationKind
+
+    counted = Q(duration_kind=DurationKind.SAME_DAY) | (
+        ~Q(duration_kind="") & Q(duration_amount__gt=0)
+    )
+    return ProcedureVersion.objects.exclude(counted)

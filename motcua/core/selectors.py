@@ -58,26 +58,26 @@ def _calendar_days() -> _CalendarDays:
     return _cache
 
 
-def _agency_sessions(agency: Agency) -> tuple[tuple[Session, ...], frozenset[int]]:
-    sessions = (
+def _agency_sessions(agency: Agency) -> tuple[Session, ...]:
+    return (
         (agency.morning_start, agency.morning_end),
         (agency.afternoon_start, agency.afternoon_end),
     )
-    weekdays = frozenset(int(c) for c in agency.working_weekdays if c in "0123456")
-    return sessions, weekdays
 
 
 def working_calendar(*, agency: Agency | None = None) -> WorkingCalendar:
-    """The office calendar of ``agency`` (its hours and weekdays), or the national default
-    (Mon–Fri 07:00–11:30, 13:30–17:00), with the holidays, days off and compensatory
-    working days stored as CalendarDay rows."""
+    """The calendar deadlines are counted in: ``agency``'s office hours (else 07:00–11:30,
+    13:30–17:00) on the calendar's working days — Monday to Friday, less the holidays
+    and days off, plus the compensatory working Saturdays stored as CalendarDay rows.
+
+    A desk that also opens on Saturday (``Agency.working_weekdays``) receives then, but
+    its Saturdays do not count toward deadlines: only the calendar's working days do
+    (the 40-hour, Monday–Friday week of state agencies, Decision 188/1999/QĐ-TTg)."""
     days = _calendar_days()
-    sessions, weekdays = (DEFAULT_SESSIONS, DEFAULT_WEEKDAYS)
-    if agency is not None:
-        sessions, weekdays = _agency_sessions(agency)
+    sessions = DEFAULT_SESSIONS if agency is None else _agency_sessions(agency)
     return WorkingCalendar.standard(
         sessions=sessions,
-        working_weekdays=weekdays,
+        working_weekdays=DEFAULT_WEEKDAYS,
         non_working_dates=days.non_working,
         extra_working_dates=days.extra_working,
     )

@@ -1,4 +1,5 @@
-"""Every periodic job of motcua, declared in this one place.
+"""Core's periodic job, and `vn_crontab` for every app's (each app declares its own
+periodic jobs in its tasks.py, which Huey finds: notifications, dossiers, filing).
 
 Each job only calls a service. Times are Vietnam time (`vn_crontab`): Huey matches
 crontabs against UTC. Every job is idempotent, so it does no harm when several
@@ -34,43 +35,3 @@ def calendar_seed_upcoming() -> None:
     """Make sure this year and the next are in the calendar (deadlines cross New Year)."""
     year = timezone.localdate().year
     calendar_ensure_seeded(years=[year, year + 1])
-
-
-@db_periodic_task(crontab(minute="*"))
-def notifications_sweep() -> None:
-    """Re-enqueue outbox rows a crash or a lost job left behind."""
-    from motcua.notifications.services import outbox_sweep
-
-    outbox_sweep()
-
-
-@db_periodic_task(crontab(minute="*/5"))
-def dossiers_overdue_mark() -> None:
-    """Flag running dossiers past their due moment as late."""
-    from motcua.notifications.services import dossiers_mark_overdue
-
-    dossiers_mark_overdue()
-
-
-@db_periodic_task(crontab(minute="*/15"))
-def deadline_reminders() -> None:
-    """Remind assigned officers 1 working day before the due moment (once each)."""
-    from motcua.notifications.services import deadline_reminders_send
-
-    deadline_reminders_send()
-
-
-@db_periodic_task(vn_crontab(hour="7", minute="0"))
-def leader_digests() -> None:
-    """The leaders' morning e-mail: late dossiers, apologies due today, failed messages."""
-    from motcua.notifications.services import leader_digests_send
-
-    leader_digests_send()
-
-
-@db_periodic_task(vn_crontab(hour="2", minute="30"))
-def drafts_housekeeping() -> None:
-    """Delete long-abandoned online forms and the photos of submitted ones."""
-    from motcua.dossiers.drafts import drafts_purge
-
-    drafts_purge()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold", "tokens"]
+__all__ = ["clean_text", "fold", "tokens"]
 
 # đ has no Unicode decomposition, so stripping marks leaves it alone; ð (eth) is
 # what some keyboards and OCR produce for it.
@@ -74,3 +74,12 @@ def tokens(text: str) -> list[str]:
     """Folded words of `text`, in order."""
     folded = fold(text)
     return folded.split(" ") if folded else []
+
+
+def clean_text(text: object) -> str:
+    """What a person typed, in the one stored form: Unicode NFC (a name typed with
+    combining marks and the same name typed composed become equal), outer spaces
+    removed. Not a str: ""."""
+    if not isinstance(text, str):
+        return ""
+    return unicodedata.normalize("NFC", text).strip()

@@ -4,7 +4,8 @@ Each team has a receiving officer at the one-stop desk (the service centre) and 
 specialist, an approver, a leader and an agency administrator in the agency that
 processes what the desk receives: the commune's People's Committee for a commune
 (where motcua.dossiers.services routes commune procedures), the Department of Justice
-for the provincial centre (judicial records, certified copies).
+for the provincial centre (judicial records, certified copies); and in a commune, the
+police officers who process residence procedures.
 Idempotent: a second run leaves the same accounts, roles and passwords.
 """
 
@@ -63,6 +64,12 @@ MEMBERS = [
     ("lanhdao", "Phạm Quốc Hùng", Role.LEADER, "lãnh đạo đơn vị"),
     ("quantri", "Hoàng Văn Nam", Role.AGENCY_ADMIN, "quản trị đơn vị"),
 ]
+# A commune's police processes residence procedures (đăng ký thường trú) that the
+# commune's desk receives: a specialist and an approver there, for each commune team.
+POLICE_MEMBERS = [
+    ("congan.chuyenvien", "Vàng A Sử", Role.SPECIALIST, "cán bộ công an xã, thụ lý"),
+    ("congan.pheduyet", "Đỗ Văn Tâm", Role.APPROVER, "trưởng công an xã, phê duyệt"),
+]
 PROVINCE_ADMIN = ("tinh.quantritinh", "Vũ Thị Lan", "quản trị tỉnh (xem mọi đơn vị)")
 
 
@@ -110,6 +117,13 @@ def demo_officials_load() -> list[tuple[str, str, str]]:
             username = f"{team.prefix}.{suffix}"
             _ensure(username=username, full_name=full_name, agency=agency, role=role)
             logins.append((username, DEMO_PASSWORD, f"{full_name}, {what}, {agency.name}"))
+        if team.unit_name is None:
+            continue
+        police = _agency(unit_name=team.unit_name, agency_type=AgencyType.COMMUNE_POLICE)
+        for suffix, full_name, role, what in POLICE_MEMBERS:
+            username = f"{team.prefix}.{suffix}"
+            _ensure(username=username, full_name=full_name, agency=police, role=role)
+            logins.append((username, DEMO_PASSWORD, f"{full_name}, {what}, {police.name}"))
     committee = _agency(unit_name=None, agency_type=AgencyType.PROVINCE_PEOPLES_COMMITTEE)
     username, full_name, what = PROVINCE_ADMIN
     _ensure(username=username, full_name=full_name, agency=committee, role=Role.PROVINCE_ADMIN)

@@ -22,41 +22,41 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from motcua.backoffice.selectors import paper_with_kind, slip_forms
-from motcua.catalog import formdefs
 from motcua.core.money import format_vnd
-from motcua.dossiers.drafts import drafts_open
+from motcua.dossiers.actions.base import ActionNotAllowed
+from motcua.dossiers.actions.runner import action_check
+from motcua.dossiers.inputs import PaperInput
 from motcua.dossiers.models import (
     Dossier,
     DossierEvent,
     DossierPaper,
     DossierRating,
-    Draft,
     NationalStatus,
     Outcome,
 )
 from motcua.dossiers.ratings import QUESTIONS, rating_save
-from motcua.dossiers.services import (
-    APOLOGIZE,
-    REFUSE,
-    REFUSE_RECEPTION,
-    REQUEST_SUPPLEMENT,
-    SUPPLEMENT_COMPLETE,
-    WITHDRAW,
-    ActionNotAllowed,
-    PaperInput,
-    dossier_action_check,
-    dossier_supplement_complete,
-)
+from motcua.dossiers.selectors import dossier_answers, paper_with_kind
+from motcua.dossiers.services import dossier_resubmit, dossier_supplement_complete
+from motcua.dossiers.slip_contexts import slip_forms
 from motcua.dossiers.tracking import (
     MAX_CODE_LENGTH,
     TrackingEvent,
     dossier_history_texts,
     dossier_step_text,
 )
-from motcua.dossiers.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
-from motcua.workflows.definitions import FEE, SUPPLEMENT
+from motcua.filing.drafts import drafts_open
+from motcua.filing.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
+from motcua.workflows.definitions import FEE, INCOMPLETE, SUPPLEMENT
 
+# Action keys (motcua.dossiers.actions) whose events this page reads.
+APOLOGIZE = "apologize"
+REFUSE = "refuse"
+REFUSE_RECEPTION = "refuse_reception"
+REQUEST_SUPPLEMENT = "request_supplement"
+RETURN_INCOMPLETE = "return_incomplete"
+SUPPLEMENT_COMPLETE = "supplement_complete"
+RESUBMIT = "resubmit"
+WITHDRAW = "request_withdrawal"
 PAGE_SIZE = 20
 # Slips addressed to the applicant; form 05 is the desks' own processing-control slip.
 CITIZEN_SLIPS = ("01", "02", "03", "04")
@@ -81,6 +81,8 @@ def citizen_status(dossier: Dossier) -> tuple[str, str]:
         return _("Papers needed from you"), ACTION
     if status == NationalStatus.FEE_REQUESTED:
         return _("Fee to pay"), ACTION
+    if status == NationalStatus.WITHDRAWAL_REQUESTED:
+        return _("Withdrawal requested, waiting for the desk's answer"), WAITING
     if status == NationalStatus.NOT_RECEIVED:
         return _("Not received"), ENDED
     if status == NationalStatus.STOPPED:
@@ -197,29 +199,14 @@ def _text_list(value: Any) -> list[str]:
 
 
 def citizen_may(*, dossier: Dossier, citizen: Any, kind: str) -> bool:
-    """Whether the applicant may do `kind` (SUPPLEMENT_COMPLETE, WITHDRAW) on their
-    dossier now: the lifecycle's own check, so a link shown is an act accepted."""
+    """Whether the applicant may do action `kind` (SUPPLEMENT_COMPLETE or RESUBMIT,
+    WITHDRAW) on their dossier now: the runner's own check, so a link shown is an act
+    accepted."""
     try:
-        dossier_action_check(dossier=dossier, user=citizen, kind=kind)
+        action_check(dossier=dossier, user=citizen, key=kind)
     except ActionNotAllowed:
         return False
     return True
-
-
-def _answers(dossier: Dossier) -> list[tuple[str, list[str]]]:
-    """The online form's answers as question and lines, for a dossier filed online."""
-    draft = Draft.objects.select_related("form_definition").filter(dossier=dossier).first()
-    answers = (dossier.form_data or {}).get("answers")
-    if draft is None or not isinstance(answers, dict):
-        return []
-    rows = []
-    for page in draft.form_definition.definition.get("pages", []):
-        if page.get("type") == "upload" or page.get("id") not in answers:
-            continue
-        lines = [line for line in formdefs.answer_lines(page, answers[page["id"]]) if line]
-        if lines:
-            rows.append((page.get("question", ""), lines))
-    return rows
 
 
 def _request_texts(event: DossierEvent | None) -> tuple[list[str], str]:
@@ -231,7 +218,9 @@ def _request_texts(event: DossierEvent | None) -> tuple[list[str], str]:
 def supplement_missing(dossier: Dossier) -> tuple[list[str], str]:
     """(what the last supplement request listed, the officer to contact)."""
     return _request_texts(
-        DossierEvent.objects.filter(dossier=dossier, action=REQUEST_SUPPLEMENT)
+        DossierEvent.objects.filter(
+            dossier=dossier, action__in=(REQUEST_SUPPLEMENT, RETURN_INCOMPLETE)
+        )
         .order_by("-id")
         .first()
     )
@@ -245,12 +234,21 @@ def citizen_dossier_view(*, dossier: Dossier, citizen: Any) -> CitizenDossierVie
     extra: dict[str, Any] = {}
     if dossier.state == SUPPLEMENT:
         extra["missing"], extra["contact"] = _request_texts(_last(events, REQUEST_SUPPLEMENT))
+    if dossier.state == INCOMPLETE:
+        extra["missing"], extra["contact"] = _request_texts(_last(events, RETURN_INCOMPLETE))
     if dossier.state == FEE and dossier.fee_amount:
         extra["fee"] = format_vnd(dossier.fee_amount)
     if dossier.outcome in (Outcome.REFUSED, Outcome.NOT_RECEIVED):
         refusal = _last(events, REFUSE if dossier.outcome == Outcome.REFUSED else REFUSE_RECEPTION)
         extra["reasons"] = _text_list(refusal.data.get("reasons")) if refusal else []
-    if dossier.outcome == Outcome.WITHDRAWN and (withdrawal := _last(events, WITHDRAW)):
+    if (
+        dossier.status == NationalStatus.WITHDRAWAL_REQUESTED
+        or dossier.outcome == Outcome.WITHDRAWN
+    ):
+        withdrawal = _last(events, WITHDRAW)
+    else:
+        withdrawal = None
+    if withdrawal is not None:
         extra["withdraw_reason"] = str(withdrawal.data.get("reason") or "")
     if dossier.apologies and not dossier.decided_at and (apology := _last(events, APOLOGIZE)):
         extra["apology_reason"] = str(apology.data.get("reason") or "")
@@ -262,13 +260,21 @@ def citizen_dossier_view(*, dossier: Dossier, citizen: Any) -> CitizenDossierVie
         tone=tone,
         step=dossier_step_text(dossier=dossier),
         history=dossier_history_texts(dossier=dossier, events=events),
-        can_supplement=citizen_may(dossier=dossier, citizen=citizen, kind=SUPPLEMENT_COMPLETE),
+        can_supplement=citizen_may(
+            dossier=dossier, citizen=citizen, kind=supplement_action(dossier)
+        ),
         can_withdraw=citizen_may(dossier=dossier, citizen=citizen, kind=WITHDRAW),
         slips=citizen_slip_forms(dossier=dossier),
         papers=list(dossier.papers.all()),
-        answers=_answers(dossier),
+        answers=dossier_answers(dossier=dossier),
         **extra,
     )
+
+
+def supplement_action(dossier: Dossier) -> str:
+    """The action that answers a request for papers: before reception the dossier is
+    sent again, during appraisal the supplement completes it."""
+    return RESUBMIT if dossier.state == INCOMPLETE else SUPPLEMENT_COMPLETE
 
 
 def citizen_slip_forms(*, dossier: Dossier) -> list[str]:
@@ -332,9 +338,8 @@ def citizen_supplement_send(
         for number, contents in sorted(read.items())
         for content in paper_files(f"bo-sung-{day}-{number + 1}", contents)
     ]
-    return dossier_supplement_complete(
-        dossier=dossier, expected_version=expected_version, actor=citizen, papers=papers
-    )
+    send = dossier_resubmit if dossier.state == INCOMPLETE else dossier_supplement_complete
+    return send(dossier=dossier, expected_version=expected_version, actor=citizen, papers=papers)
 
 
 # --- the electronic result ----------------------------------------------------------------

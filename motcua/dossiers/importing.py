@@ -28,6 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import Procedure, ProcedureVersion, VersionState
+from motcua.core.calendar import WORKING_DAY, WorkingCalendar
+from motcua.core.selectors import working_calendar
+from motcua.core.text import fold
+from motcua.dossiers import timing
 from motcua.dossiers.models import (
     ApplicantType,
     Channel,
@@ -74,12 +78,14 @@ COLUMNS = (
     "reused_data",
     "rating",
 )
-OPTIONAL_COLUMNS = ("outcome",)
+OPTIONAL_COLUMNS = ("outcome", "fee_days")
 
 S = NationalStatus
-# Built-in step for each national status; None = the workflow's start step.
+# Built-in step for each national status; None = the workflow's start step. Built from
+# the built-in steps of the workflow document, so a new built-in step is a new status.
 STATUS_STATE: dict[int, str | None] = {
     S.FILED: wf.SUBMITTED,
+    S.WITHDRAWAL_REQUESTED: wf.WITHDRAWAL_REQUESTED,
     S.RECEIVED: None,
     S.NOT_RECEIVED: wf.NOT_RECEIVED,
     S.PROCESSING: None,
@@ -96,9 +102,10 @@ DEFAULT_OUTCOME = {
     S.RETURNED: Outcome.GRANTED,
 }
 FINISHED = {S.DECIDED, S.RETURNED}
-DUE_REQUIRED = {S.RECEIVED, S.PROCESSING, S.SUPPLEMENT_REQUESTED, S.FEE_REQUESTED, *FINISHED}
+WAITING = {S.SUPPLEMENT_REQUESTED, S.FEE_REQUESTED}  # the applicant has the dossier
+DUE_REQUIRED = {S.RECEIVED, S.PROCESSING, S.WITHDRAWAL_REQUESTED, *WAITING, *FINISHED}
 FINISHED_ALLOWED = {S.NOT_RECEIVED, S.STOPPED, *FINISHED}
-MAX_SUPPLEMENT_DAYS = 24_000  # supplement_seconds is a 32-bit column
+MAX_SUPPLEMENT_DAYS = 70_000  # supplement_seconds (working seconds) is a 32-bit column
 BOOLEANS = {"1": True, "true": True, "0": False, "false": False, "": False}
 # Allowed cell values (lower-cased) → stored value, and the rule told when a cell breaks it.
 CHOICES: dict[str, tuple[dict[str, Any], Promise]] = {
@@ -199,6 +206,7 @@ class _Row:
     paid_online: bool
     supplement_requests: int
     supplement_seconds: int
+    fee_seconds: int
     e_result: bool
     digitized: bool
     reused_data: bool
@@ -237,16 +245,6 @@ class _RowChecker:
         channel = self._choice(cells, "channel", bad)
         applicant_type = self._choice(cells, "applicant_type", bad)
         status = self._choice(cells, "status", bad)
-        if status == S.WITHDRAWAL_REQUESTED:
-            # No step of motcua holds a pending withdrawal request: it is decided at once.
-            bad(
-                "status",
-                _(
-                    "7 (withdrawal requested) cannot be imported; export the dossier "
-                    "after the withdrawal is decided (8) or refused (4)"
-                ),
-            )
-            status = None
         outcome = None
         if "outcome" in cells:
             outcome = self._choice(cells, "outcome", bad)
@@ -266,6 +264,7 @@ class _RowChecker:
             for column in ("fee_amount", "supplement_requests")
         }
         supplement_seconds = self._days(cells, "supplement_days", bad)
+        fee_seconds = self._days(cells, "fee_days", bad) if "fee_days" in cells else 0
         flags = {
             column: self._bool(cells, column, bad)
             for column in ("full_online", "paid_online", "e_result", "digitized", "reused_data")
@@ -334,6 +333,7 @@ class _RowChecker:
                 paid_online=flags["paid_online"],
                 supplement_requests=numbers["supplement_requests"],
                 supplement_seconds=supplement_seconds,
+                fee_seconds=fee_seconds,
                 e_result=flags["e_result"],
                 digitized=flags["digitized"],
                 reused_data=flags["reused_data"],
@@ -400,6 +400,8 @@ class _RowChecker:
 
     @staticmethod
     def _days(cells: dict[str, str], column: str, bad: Any) -> int | None:
+        """Working days (8 working hours each, as motcua.dossiers.timing counts paused
+        time) → working seconds."""
         text = cells[column]
         if not text:
             return 0
@@ -414,7 +416,7 @@ class _RowChecker:
         if days > MAX_SUPPLEMENT_DAYS:
             bad(column, _("is too large"))
             return None
-        return round(days * 86400)
+        return round(days * WORKING_DAY.total_seconds())
 
     @staticmethod
     def _bool(cells: dict[str, str], column: str, bad: Any) -> bool:
@@ -587,6 +589,13 @@ class _References:
 
         self._default_workflow: Workflow | None = None
         self._workflows: dict[int, Workflow] = {}
+        self._calendars: dict[int, WorkingCalendar] = {}
+
+    def calendar(self, agency: Agency) -> WorkingCalendar:
+        """The competent agency's office calendar, the one lateness is counted in."""
+        if agency.pk not in self._calendars:
+            self._calendars[agency.pk] = working_calendar(agency=agency)
+        return self._calendars[agency.pk]
 
     def version(self, code: str, on: dt.date) -> ProcedureVersion | str:
         """The version in force on `on`, else the current one, else the newest published."""
@@ -699,25 +708,38 @@ def _resolve(codes: _Codes, refs: _References) -> tuple[_Resolved | None, list[R
 
 
 def _values(
-    row: _Row, resolved: _Resolved, version: ProcedureVersion, workflow: Workflow
+    row: _Row,
+    resolved: _Resolved,
+    version: ProcedureVersion,
+    workflow: Workflow,
+    *,
+    calendar: WorkingCalendar,
+    now: dt.datetime,
 ) -> dict[str, Any]:
     """Dossier field values for a row: exactly the fields the file decides.
 
-    A re-import compares these keys to tell updated from unchanged dossiers.
+    A re-import compares these keys to tell updated from unchanged dossiers. `due_at`
+    in the file is the appointment in force (after a supplement, the one given again when
+    the complete dossier arrived); the legal due moment (+ fee waits) and lateness come
+    from the one timing rule (motcua.dossiers.timing), as for a live dossier.
     """
     unit = resolved.unit
     start = workflow.definition["start"]
     state = STATUS_STATE[row.status] or start
     filed = row.status == S.FILED
     received = row.received_at
-    finished = row.finished_at
-    is_late = False
-    if row.status in FINISHED and row.due_at is not None:
-        # Decision 766: on time = finished by the appointment once supplement time is
-        # taken off; more than one supplement request counts as late.
-        is_late = row.supplement_requests > 1 or (
-            finished - dt.timedelta(seconds=row.supplement_seconds) > row.due_at
-        )
+    finished = row.finished_at if row.status in FINISHED else None
+    stopped = row.finished_at if row.status in (S.NOT_RECEIVED, S.STOPPED) else None
+    result = timing.timing_of(
+        timing.TimingFacts(
+            appointment=row.due_at,
+            paused_seconds=row.fee_seconds,
+            supplement_requests=row.supplement_requests,
+            finished_at=finished or stopped,
+        ),
+        calendar=calendar,
+        now=now,
+    )
     return {
         "procedure_version_id": version.pk,
         "workflow_id": workflow.pk,
@@ -736,13 +758,17 @@ def _values(
         # Status 1 was never received: its time column is the filing moment.
         "received_at": None if filed else received,
         "clock_started_at": None if filed or row.status == S.NOT_RECEIVED else received,
-        "due_at": row.due_at,
+        "appointment_at": row.due_at,
+        "due_at": result.legal_due,
         "decided_at": finished,
+        "stopped_at": stopped,
         "returned_at": row.returned_at,
-        "resume_state": start if row.status in (S.SUPPLEMENT_REQUESTED, S.FEE_REQUESTED) else "",
+        "resume_state": start if row.status in WAITING else "",
+        "before_withdrawal": start if row.status == S.WITHDRAWAL_REQUESTED else "",
         "supplement_requests": row.supplement_requests,
         "supplement_seconds": row.supplement_seconds,
-        "is_late": is_late,
+        "fee_seconds": row.fee_seconds,
+        "is_late": result.late,
         "scanned_at_counter": row.digitized,
         "reused_data": row.reused_data,
         "electronic_result": row.e_result,
@@ -864,11 +890,15 @@ def _write_batch(
     for row, resolved in batch:
         dossier = existing.get(row.code)
         kept = dossier and refs.kept(dossier, row.codes.procedure_code)
-        if kept:
-            row_values = _values(row, resolved, *kept)
-        else:
-            version = resolved.version
-            row_values = _values(row, resolved, version, refs.workflow(version))
+        version, workflow = kept or (resolved.version, refs.workflow(resolved.version))
+        row_values = _values(
+            row,
+            resolved,
+            version,
+            workflow,
+            calendar=refs.calendar(resolved.competent_agency),
+            now=now,
+        )
         if dossier is None:
             new.append(
                 (
@@ -876,7 +906,10 @@ def _write_batch(
                     Dossier(
                         code=row.code,
                         applicant_name=APPLICANT_PLACEHOLDER,
+                        applicant_name_folded=fold(APPLICANT_PLACEHOLDER),
                         imported=True,
+                        # A wait for the applicant is counted from the import on.
+                        paused_at=now if row.status in WAITING else None,
                         **row_values,
                     ),
                 )

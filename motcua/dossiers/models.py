@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +80,9 @@ class Dossier(models.Model):
         default=ApplicantType.PERSON,
     )
     applicant_name = models.CharField(_("full name"), max_length=200)
+    # The name folded (motcua.core.text.fold) for the back office's search: typed with
+    # or without diacritics, composed or not, it meets the same letters.
+    applicant_name_folded = models.CharField(max_length=200, blank=True, editable=False)
     applicant_id_number = models.CharField(_("citizen ID number"), max_length=12, blank=True)
     applicant_birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=15, blank=True)
@@ -159,20 +164,41 @@ class Dossier(models.Model):
         blank=True,
         help_text=_("Receipt of the complete dossier; restarts after a supplement."),
     )
-    due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
-    original_due_at = models.DateTimeField(_("due before apology"), null=True, blank=True)
+    # Time, as motcua.dossiers.timing (the one rule) reads and writes it.
+    appointment_at = models.DateTimeField(
+        _("appointment"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The return moment on the receipt slip (form 01); lateness is measured "
+            "against it, paused time excluded."
+        ),
+    )
+    due_at = models.DateTimeField(
+        _("legal due"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The appointment plus the working time spent waiting for the applicant."),
+    )
+    apology_due_at = models.DateTimeField(_("new return moment (form 04)"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
-    paused_remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
     resume_state = models.CharField(max_length=40, blank=True)
+    before_withdrawal = models.CharField(max_length=40, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
     returned_at = models.DateTimeField(_("result returned at"), null=True, blank=True)
     supplement_requests = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
-    supplement_seconds = models.PositiveIntegerField(_("time waiting for supplements"), default=0)
+    supplement_seconds = models.PositiveIntegerField(
+        _("working seconds waiting for supplements"), default=0
+    )
+    fee_seconds = models.PositiveIntegerField(_("working seconds waiting for the fee"), default=0)
     apologies = models.PositiveSmallIntegerField(_("apologies"), default=0)
     is_late = models.BooleanField(_("late"), default=False)
 
     full_online = models.BooleanField(
-        _("done fully online"), default=False,
+        _("done fully online"),
+        default=False,
         help_text=_("Filed, processed, paid and returned online (Decision 766)."),
     )
 
@@ -211,6 +237,20 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def applicant_full_address(self) -> str:
+        """Street and commune, the commune once even if an older row typed it twice."""
+        address = self.applicant_address.strip().rstrip(",")
+        unit = str(self.applicant_unit) if self.applicant_unit_id else ""
+        if not unit or unit.casefold() in address.casefold():
+            return address
+        return f"{address}, {unit}" if address else unit
+
+    @property
+    def promised_at(self) -> dt.datetime | None:
+        """The return moment the applicant was last given: form 04's, else the legal due."""
+        return self.apology_due_at or self.due_at
+
 
 class Score(models.IntegerChoices):
     """One indicator of Decree 61/2018 art. 33 as Circular 01/2018/TT-VPCP scores it."""
@@ -236,9 +276,7 @@ class DossierRating(models.Model):
     motcua.dossiers.citizen.rating_save only; `changes` counts later changes (one allowed).
     """
 
-    dossier = models.OneToOneField(
-        Dossier, on_delete=models.CASCADE, related_name="citizen_rating"
-    )
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="citizen_rating")
     citizen = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -249,16 +287,22 @@ class DossierRating(models.Model):
         _("2. time taken by each agency"), choices=Score.choices, null=True, blank=True
     )
     contacts = models.PositiveSmallIntegerField(
-        _("3. contacts needed to complete the dossier"), choices=Score.choices, null=True,
+        _("3. contacts needed to complete the dossier"),
+        choices=Score.choices,
+        null=True,
         blank=True,
     )
     agencies_contacted = models.PositiveSmallIntegerField(
-        _("4. agencies contacted to complete the dossier"), choices=Score.choices, null=True,
+        _("4. agencies contacted to complete the dossier"),
+        choices=Score.choices,
+        null=True,
         blank=True,
     )
     one_stop = models.PositiveSmallIntegerField(
-        _("5. received, handled and returned at the one-stop desk"), choices=Score.choices,
-        null=True, blank=True,
+        _("5. received, handled and returned at the one-stop desk"),
+        choices=Score.choices,
+        null=True,
+        blank=True,
     )
     publication = models.PositiveSmallIntegerField(
         _("6. procedure made public"), choices=Score.choices, null=True, blank=True
@@ -267,7 +311,9 @@ class DossierRating(models.Model):
         _("7. officers' attitude"), choices=Score.choices, null=True, blank=True
     )
     complaint_handling = models.PositiveSmallIntegerField(
-        _("8. handling of feedback and complaints"), choices=Score.choices, null=True,
+        _("8. handling of feedback and complaints"),
+        choices=Score.choices,
+        null=True,
         blank=True,
     )
     online_service = models.PositiveSmallIntegerField(
@@ -358,7 +404,7 @@ class DossierEvent(models.Model):
 
 
 class Draft(models.Model):
-    """A citizen's online form in progress, saved at every step (motcua.dossiers.drafts).
+    """A citizen's online form in progress, saved at every step (motcua.filing.drafts).
 
     `answers` keeps what was typed, page by page, even when a check failed, so nothing
     is lost; `uploads` lists the stored files per upload question. Once submitted,
@@ -383,7 +429,7 @@ class Draft(models.Model):
         Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
     )
     # Assisted filing: the receiving officer filling the form in for the citizen, at
-    # their agency; the citizen confirms by a one-time code (motcua.dossiers.assisted).
+    # their agency; the citizen confirms by a one-time code (motcua.filing.assisted).
     assisted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assisted by official"),

@@ -17,8 +17,8 @@ also kept on `Dossier.rating` (the value the import and the reports read).
 
 Circular 01 gives the applicant one evaluation form (phiếu đánh giá): the portal shows it
 as one short page of five questions, each its own fieldset, in plain words.
-A dossier is rated once it has ended for the applicant (result returned, refused, not
-received or stopped); the rating may be changed once, then it is final. The form
+A dossier is rated once it has ended for the applicant (result returned, refused or not
+received; never a withdrawn one); the rating may be changed once, then it is final. The form
 carries how many times the rating was saved, so a double-clicked or replayed submit
 never counts as the change.
 """
@@ -34,8 +34,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from motcua.dossiers.actions.base import DossierError, StaleDossier
 from motcua.dossiers.models import Dossier, DossierRating, NationalStatus, Outcome
-from motcua.dossiers.services import DossierError, StaleDossier, deadline_timing
+from motcua.dossiers.timing import deadline_timing, dossier_timing
 
 MAX_CHANGES = 1
 MAX_COMMENT = 1000
@@ -112,11 +113,14 @@ QUESTIONS: tuple[RatingQuestion, ...] = (
     ),
 )
 
-_ENDED = (NationalStatus.RETURNED, NationalStatus.NOT_RECEIVED, NationalStatus.STOPPED)
+_ENDED = (NationalStatus.RETURNED, NationalStatus.NOT_RECEIVED)
 
 
 def rating_open(dossier: Dossier) -> bool:
-    """Whether the dossier has ended for the applicant, so it can be rated."""
+    """Whether the dossier has ended for the applicant, so it can be rated. A withdrawn
+    dossier is not rated: the applicant ended it, nothing was handled to the end."""
+    if dossier.outcome == Outcome.WITHDRAWN:
+        return False
     return dossier.status in _ENDED or (
         dossier.status == NationalStatus.DECIDED and dossier.outcome == Outcome.REFUSED
     )
@@ -131,10 +135,15 @@ def rating_can_change(rating: DossierRating | None) -> bool:
 
 
 def _total_time_score(dossier: Dossier) -> int | None:
-    if dossier.decided_at is None or dossier.due_at is None:
+    """Indicator 1 by the one timing rule (motcua.dossiers.timing): late 0 — also after
+    an apology, measured against the appointment — else early 2, on time 1."""
+    if dossier.decided_at is None or dossier.appointment_at is None:
         return None
-    timing = deadline_timing(done_at=dossier.decided_at, deadline=dossier.due_at)
-    return {"early": 2, "on_time": 1, "late": 0}.get(timing)
+    result = dossier_timing(dossier)
+    if result.late:
+        return 0
+    timing = deadline_timing(done_at=dossier.decided_at, deadline=result.legal_due)
+    return 2 if timing == "early" else 1
 
 
 def _agency_time_score(dossier: Dossier) -> int | None:
@@ -172,7 +181,11 @@ def rating_answers_clean(data: Any) -> dict[str, int]:
 
 
 def rating_save(
-    *, dossier: Dossier, citizen: Any, answers: dict[str, int], comment: str = "",
+    *,
+    dossier: Dossier,
+    citizen: Any,
+    answers: dict[str, int],
+    comment: str = "",
     expected_saves: int,
 ) -> DossierRating:
     """Store the applicant's rating of `dossier` (the caller checked it is theirs).

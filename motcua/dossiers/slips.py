@@ -138,6 +138,8 @@ class SlipContext:
     delay_reason: str = ""  # form 04
     new_due_at: datetime | None = None  # form 04
     steps: list[SlipStep] = field(default_factory=list)  # form 05
+    # Form 01: what the applicant declared online (question, lines of the answer).
+    declared: list[tuple[str, list[str]]] = field(default_factory=list)
     register_rows: list[SlipRegisterRow] = field(default_factory=list)  # form 06
     period_label: str = ""  # form 06: "Tháng 02 năm 2026"
     # Optional extras: the date line under the motto ("Lào Cai, ngày ... tháng ...").

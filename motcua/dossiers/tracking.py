@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.utils.translation import gettext as _
 
+from motcua.dossiers.actions import definition_of, event_text
 from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
 
 TRACKING_LIMIT = 10  # attempts …
@@ -48,32 +48,10 @@ class TrackingView:
     history: list[TrackingEvent] = field(default_factory=list)
 
 
-# What happened, in the citizen's words, for the built-in actions of the lifecycle.
-def _builtin_texts() -> dict[str, str]:
-    return {
-        "submit": _("Filed online"),
-        "file": _("Filed online"),
-        "file_online": _("Filed online"),
-        "receive": _("Received by the one-stop desk"),
-        "receive_at_counter": _("Received at the one-stop desk"),
-        "refuse_reception": _("Not received (the reasons were sent to you)"),
-        "request_supplement": _("You were asked to add or correct papers"),
-        "supplement_complete": _("The missing papers were received; processing goes on"),
-        "request_fee": _("You were asked to pay the fee"),
-        "fee_paid": _("The fee was paid"),
-        "apologize": _("The agency apologised for a delay and set a new return date"),
-        "withdraw": _("Withdrawn at the applicant's request"),
-        "refuse": _("Refused (the reasons were sent to you)"),
-        "decide": _("Processed; the result is ready"),
-        "return_result": _("Result returned"),
-    }
-
-
-def _event_text(event: DossierEvent, labels: dict[str, str], builtin: dict[str, str]) -> str:
-    if event.action in builtin:
-        return builtin[event.action]
-    if event.action in labels:
-        return labels[event.action]
+def _event_text(event: DossierEvent, definition: dict) -> str:
+    text = event_text(definition, event.action, for_citizen=True)
+    if text is not None:
+        return text
     try:
         return str(NationalStatus(event.status).label)
     except ValueError:
@@ -94,16 +72,14 @@ def dossier_history_texts(
     """What happened to the dossier, oldest first, in the applicant's words (no officer
     names or notes): for the public tracking page and the citizen's own dossier page.
     `events`: the dossier's events, oldest first, when the caller has read them."""
-    actions = (dossier.workflow.definition or {}).get("actions") or {}
-    labels = {key: str(a.get("label", key)) for key, a in actions.items() if isinstance(a, dict)}
-    builtin = _builtin_texts()
+    definition = definition_of(dossier.workflow)
     if events is None:
         events = (
             DossierEvent.objects.filter(dossier=dossier)
             .order_by("id")
             .only("at", "action", "status")
         )
-    return [TrackingEvent(at=e.at, text=_event_text(e, labels, builtin)) for e in events]
+    return [TrackingEvent(at=e.at, text=_event_text(e, definition)) for e in events]
 
 
 def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
@@ -133,7 +109,7 @@ def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
         step=dossier_step_text(dossier=dossier),
         submitted_at=dossier.submitted_at,
         received_at=dossier.received_at,
-        due_at=dossier.due_at,
+        due_at=dossier.promised_at,
         returned_at=dossier.returned_at,
         history=dossier_history_texts(dossier=dossier),
     )

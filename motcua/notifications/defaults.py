@@ -8,7 +8,7 @@ when sent as Unicode; the Zalo parameters follow the ZNS rule
 of short values (a code or a name, at most a few dozen characters).
 
 Context keys come from the services that write the outbox rows
-(motcua.dossiers.services._notify: code, procedure, applicant, agency, and the
+(motcua.dossiers.actions.runner.notify: code, procedure, applicant, agency, and the
 event's own values) and from the deadline jobs (reminder, leader_digest).
 """
 
@@ -99,7 +99,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "subject": "Hồ sơ {{ code }} cần bổ sung giấy tờ",
         "email_body": (
             "Kính gửi {{ applicant }},\n\n"
-            "Hồ sơ {{ code }} ({{ procedure }}) cần bổ sung, hoàn thiện:\n"
+            "Hồ sơ {{ code }} ({{ procedure }}) cần bổ sung, hoàn thiện"
+            "{% if before_reception %} trước khi được tiếp nhận{% endif %}:\n"
             "{{ missing|bullets }}\n"
             "{% if contact %}Người hướng dẫn: {{ contact }}.\n{% endif %}"
             "Thời gian chờ bổ sung không tính vào thời hạn giải quyết." + _SIGNATURE
@@ -222,6 +223,22 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "sms_body": "Hồ sơ {{ code }} đã dừng xử lý theo đề nghị rút hồ sơ của ông/bà.",
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}"},
+    },
+    "withdrawal_declined": {
+        "description": "Trả lời đề nghị rút hồ sơ: không dừng được, tiếp tục giải quyết",
+        "subject": "Hồ sơ {{ code }}: trả lời đề nghị rút hồ sơ",
+        "email_body": (
+            "Kính gửi {{ applicant }},\n\n"
+            "Đề nghị rút hồ sơ {{ code }} ({{ procedure }}) của ông/bà không thực hiện được vì:\n"
+            "{{ reasons|bullets }}\n"
+            "Hồ sơ tiếp tục được giải quyết." + _SIGNATURE
+        ),
+        "sms_body": (
+            "Hồ sơ {{ code }}: đề nghị rút hồ sơ không thực hiện được, hồ sơ tiếp tục được "
+            "giải quyết. Lý do xem trên Cổng dịch vụ công."
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {"ma_ho_so": "{{ code }}", "ly_do": "{{ reasons|joined }}"},
     },
     "reminder": {
         "description": "Nhắc cán bộ: hồ sơ sắp đến hạn (còn 1 ngày làm việc)",

@@ -536,15 +536,6 @@ def message_template_for_sending(*, key: str) -> MessageTemplate | None:
 # --- deadline jobs --------------------------------------------------------------------------
 
 
-def dossiers_mark_overdue(*, now: datetime | None = None) -> int:
-    """Flag running dossiers past their due moment as late: one UPDATE on indexed due_at,
-    touching only is_late (no version bump: it is a fact of time, not an officer's act)."""
-    now = now or timezone.now()
-    return Dossier.objects.filter(
-        due_at__lt=now, status__in=OPEN_STATUSES, paused_at__isnull=True, is_late=False
-    ).update(is_late=True)
-
-
 def _site_url(path: str) -> str:
     base = conf.get("NOTIFY_SITE_URL").rstrip("/")
     return f"{base}{path}" if base else ""

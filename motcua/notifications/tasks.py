@@ -1,4 +1,4 @@
-"""Huey jobs of the notifications app (the periodic ones are declared in motcua.core.tasks).
+"""Huey jobs of the notifications app: deliveries, the outbox sweeper, reminders, digests.
 
 Jobs return None so Huey stores no result for each of the many deliveries.
 """
@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import threading
 
-from huey.contrib.djhuey import db_task, on_startup
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
+from motcua.core.tasks import vn_crontab
 from motcua.notifications import conf
-from motcua.notifications.services import notification_deliver, outbox_sweep
+from motcua.notifications.services import (
+    deadline_reminders_send,
+    leader_digests_send,
+    notification_deliver,
+    outbox_sweep,
+)
 
 
 @db_task()
@@ -37,3 +44,21 @@ def sweep_after_start() -> None:
     sweep_outbox()
     sweep_outbox.schedule(delay=conf.get("NOTIFY_SENDING_TIMEOUT") + 1)
     sweep_outbox.schedule(delay=conf.get("NOTIFY_SWEEP_GRACE") + 1)
+
+
+@db_periodic_task(crontab(minute="*"))
+def notifications_sweep() -> None:
+    """Re-enqueue outbox rows a crash or a lost job left behind."""
+    outbox_sweep()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def deadline_reminders() -> None:
+    """Remind assigned officers 1 working day before the due moment (once each)."""
+    deadline_reminders_send()
+
+
+@db_periodic_task(vn_crontab(hour="7", minute="0"))
+def leader_digests() -> None:
+    """The leaders' morning e-mail: late dossiers, apologies due today, failed messages."""
+    leader_digests_send()

@@ -165,7 +165,18 @@ class Agency(models.Model):
         _("working weekdays"),
         max_length=7,
         default="01234",
-        help_text=_("Digits of the working weekdays, 0 = Monday … 6 = Sunday."),
+        help_text=_(
+            "Days the desk receives, 0 = Monday … 6 = Sunday. Deadlines count only "
+            "the calendar's working days."
+        ),
+    )
+    apology_max_working_days = models.PositiveSmallIntegerField(
+        _("longest postponement by an apology (working days)"),
+        default=10,
+        help_text=_(
+            "An apology (form 04) may move the return moment at most this many "
+            "working days after the due moment."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_demo_data = models.BooleanField(

@@ -21,7 +21,7 @@ from motcua.accounts.services import OtpError
 from motcua.catalog import formdefs
 from motcua.catalog.display import duration_text
 from motcua.catalog.selectors import procedure_get_current
-from motcua.dossiers import assisted, drafts
+from motcua.filing import assisted, drafts
 from motcua.organizations.selectors import unit_list_communes
 from motcua.portal.tracking import client_address
 
@@ -42,7 +42,7 @@ def _version_and_form(code: str):
 
 def _draft_or_404(request: HttpRequest, code: str, draft_id: int):
     """The signed-in citizen's own draft, or one the signed-in official is filling in for
-    a citizen (motcua.dossiers.assisted); nothing else."""
+    a citizen (motcua.filing.assisted); nothing else."""
     draft = drafts.draft_get(citizen=request.user, pk=draft_id) or assisted.assisted_draft_get(
         officer=request.user, pk=draft_id
     )
@@ -72,14 +72,9 @@ def _drafts_url(draft) -> str:
 
 
 def draft_continue_url(draft) -> str:
-    """Where to continue a draft: its current page, or the first unanswered one."""
-    if draft.dossier_id:
-        return _done_url(draft)
-    pages = drafts.draft_pages(draft)
-    ids = [p["id"] for p in pages]
-    if draft.current_page in ids:
-        return _page_url(draft, draft.current_page)
-    return _page_url(draft, ids[0])
+    """Where to continue a draft (drafts.draft_continue_page)."""
+    page = drafts.draft_continue_page(draft)
+    return _done_url(draft) if page is None else _page_url(draft, page)
 
 
 @require_http_methods(["GET", "POST"])

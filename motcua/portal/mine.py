@@ -23,19 +23,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from motcua.backoffice.selectors import UPLOAD_CONTENT_TYPES, slip_context_for
 from motcua.dossiers import citizen as mine
 from motcua.dossiers import ratings
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import (
-    SUPPLEMENT_COMPLETE,
-    WITHDRAW,
     ActionNotAllowed,
     DossierError,
     StaleDossier,
-    dossier_withdraw,
+    dossier_request_withdrawal,
 )
+from motcua.dossiers.slip_contexts import slip_context_for
 from motcua.dossiers.slips import slip_pdf
+from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
 from motcua.portal.filing import citizen_required
 
 SLIP_LABELS = {
@@ -114,8 +113,10 @@ class WithdrawForm(forms.Form):
 def _changed(request: HttpRequest, dossier: Dossier) -> HttpResponse:
     messages.warning(
         request,
-        _("Your dossier changed in the meantime (the office may have acted on it). "
-          "Here is where it is now."),
+        _(
+            "Your dossier changed in the meantime (the office may have acted on it). "
+            "Here is where it is now."
+        ),
     )
     return redirect(_detail_url(dossier))
 
@@ -125,7 +126,7 @@ def _changed(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _own_dossier(request, code)
-    if not mine.citizen_may(dossier=dossier, citizen=request.user, kind=WITHDRAW):
+    if not mine.citizen_may(dossier=dossier, citizen=request.user, kind=mine.WITHDRAW):
         return redirect(_detail_url(dossier))
     if request.method == "GET":
         form = WithdrawForm(initial={"expected_version": dossier.lock_version})
@@ -137,7 +138,7 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         context = {"dossier": dossier, "form": form}
         return render(request, "portal/mine/withdraw.html", context, status=400)
     try:
-        dossier_withdraw(
+        dossier_request_withdrawal(
             dossier=dossier,
             expected_version=form.cleaned_data["expected_version"],
             reason=form.cleaned_data["reason"],
@@ -145,7 +146,13 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
         )
     except (StaleDossier, ActionNotAllowed):
         return _changed(request, dossier)
-    messages.success(request, _("Your dossier has been withdrawn. Processing has stopped."))
+    messages.success(
+        request,
+        _(
+            "Your request to withdraw was sent. The one-stop desk will stop processing or "
+            "tell you why it cannot."
+        ),
+    )
     return redirect(_detail_url(dossier))
 
 
@@ -154,7 +161,9 @@ def withdraw(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def supplement(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _own_dossier(request, code)
-    if not mine.citizen_may(dossier=dossier, citizen=request.user, kind=SUPPLEMENT_COMPLETE):
+    if not mine.citizen_may(
+        dossier=dossier, citizen=request.user, kind=mine.supplement_action(dossier)
+    ):
         return redirect(_detail_url(dossier))
     missing, contact = mine.supplement_missing(dossier)
     names = missing or [""]
@@ -259,8 +268,11 @@ def _rating_context(dossier: Dossier, rating: Any, data: Any = None) -> dict[str
         "rating": rating,
         "questions": questions,
         "saves": 0 if rating is None else rating.changes + 1,
-        "comment": (data.get("comment", "") if data is not None
-                    else (rating.comment if rating is not None else "")),
+        "comment": (
+            data.get("comment", "")
+            if data is not None
+            else (rating.comment if rating is not None else "")
+        ),
         "errors": {},
         "error_list": [],
     }

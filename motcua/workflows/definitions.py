@@ -16,11 +16,13 @@ A definition is plain data (JSON):
       }
     }
 
-The steps every workflow shares — filed online, refused at reception, waiting for a
-supplement or a fee, stopped, decided, returned — and the legal actions around them
-(supplement, fee, apology, withdrawal, refusal, return) are built in and enforced by
-motcua.dossiers.services; a definition only describes the processing path from receipt
-to the decision.
+The steps every workflow shares — filed online, sent back before reception, refused at
+reception, waiting for a supplement or a fee, withdrawal requested, stopped, decided,
+returned — and the legal actions around them (reception, supplement, fee, apology,
+withdrawal, refusal, return) form the base document of the action registry
+(motcua.dossiers.actions.base_definition). A procedure's definition only describes the
+processing path from receipt to the decision; the two are merged
+(motcua.dossiers.actions.merge) and this validator checks the whole.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from motcua.dossiers.models import NationalStatus
 
 # Built-in steps and the national status each one shows.
 SUBMITTED = "submitted"
+INCOMPLETE = "incomplete"  # sent back before reception to be completed (form 02)
+WITHDRAWAL_REQUESTED = "withdrawal_requested"
 NOT_RECEIVED = "not_received"
 SUPPLEMENT = "supplement"
 FEE = "fee"
@@ -43,6 +47,8 @@ DECIDED = "decided"
 RETURNED = "returned"
 BUILTIN_STATES: dict[str, int] = {
     SUBMITTED: NationalStatus.FILED,
+    INCOMPLETE: NationalStatus.SUPPLEMENT_REQUESTED,
+    WITHDRAWAL_REQUESTED: NationalStatus.WITHDRAWAL_REQUESTED,
     NOT_RECEIVED: NationalStatus.NOT_RECEIVED,
     SUPPLEMENT: NationalStatus.SUPPLEMENT_REQUESTED,
     FEE: NationalStatus.FEE_REQUESTED,
@@ -121,8 +127,23 @@ def workflow_validate(definition: Any) -> None:
             errors.append(_("%s: 'label' must not be empty.") % where)
     if not errors and not _reaches_decision(definition):
         errors.append(_("No sequence of actions leads from 'start' to 'decided'."))
+    errors.extend(_merge_errors(definition))
     if errors:
         raise WorkflowDefinitionError(errors)
+
+
+def _merge_errors(definition: dict[str, Any]) -> list[str]:
+    """Problems of the definition merged with the base document (the built-in steps
+    and legal actions of motcua.dossiers.actions): a name may not stand for two things."""
+    from motcua.dossiers.actions import base_definition
+
+    base = base_definition()
+    actions = definition.get("actions") if isinstance(definition.get("actions"), dict) else {}
+    return [
+        _("action '%s': the name of a built-in action; choose another.") % key
+        for key in actions
+        if key in base["actions"]
+    ]
 
 
 def _reaches_decision(definition: dict[str, Any]) -> bool:

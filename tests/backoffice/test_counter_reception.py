@@ -6,9 +6,9 @@ import re
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from motcua.backoffice.forms import sniff_upload
 from motcua.catalog.selectors import procedure_get_current
 from motcua.dossiers.models import Channel, Dossier, NationalStatus
+from motcua.filing.uploads import sniff_upload
 from motcua.organizations.models import AdministrativeUnit
 
 BIRTH = "1.001193"

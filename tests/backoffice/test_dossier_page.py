@@ -3,9 +3,11 @@
 import re
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from motcua.core.calendar import next_working_moment
 from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
 
 STALE = (
@@ -73,6 +75,18 @@ def test_a_dossier_goes_through_the_whole_workflow_by_buttons(login, receive):
     assert dossier.status == NationalStatus.DECIDED
     desk = login("batxat.tiepnhan")
     assert "return_result" in actions(desk, dossier.code)
+    # "Electronic result" needs the file: without one the return is refused, nothing set.
+    refused = act(desk, dossier, "return_result", electronic="on")
+    assert refused.status_code == 400
+    dossier.refresh_from_db()
+    assert dossier.status == NationalStatus.DECIDED and not dossier.electronic_result
+    pdf = SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4 ket qua", "application/pdf")
+    desk.post(
+        f"/mot-cua/ho-so/{dossier.code}/ket-qua/",
+        {"expected_version": dossier.lock_version, "result_file": pdf},
+    )
+    dossier.refresh_from_db()
+    assert dossier.electronic_result and dossier.result_file
     page = act(desk, dossier, "return_result", electronic="on")
     dossier.refresh_from_db()
     assert dossier.status == NationalStatus.RETURNED and dossier.electronic_result
@@ -81,6 +95,7 @@ def test_a_dossier_goes_through_the_whole_workflow_by_buttons(login, receive):
         "Chuyển chuyên viên xử lý",
         "Trình phê duyệt",
         "Phê duyệt, ban hành kết quả",
+        gettext("Electronic result attached"),
         gettext("Result returned"),
     ]
 
@@ -148,10 +163,12 @@ def test_an_action_of_another_step_is_refused_with_a_message(login, receive):
 
 def test_form_and_service_errors_show_beside_the_apology_form(login, receive):
     dossier = receive("batxat")
-    due = timezone.now() + timedelta(days=10)
-    Dossier.objects.filter(pk=dossier.pk).update(due_at=due)
+    due = next_working_moment(timezone.now() + timedelta(days=10))
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=due, appointment_at=due)
     dossier.refresh_from_db()
-    desk = login("batxat.tiepnhan")
+    # Form 04 is the competent agency's: its approver sends it, not the desk.
+    assert "apologize" not in actions(login("batxat.tiepnhan"), dossier.code)
+    desk = login("batxat.pheduyet")
 
     def apology(response):
         assert response.status_code == 400
@@ -167,11 +184,19 @@ def test_form_and_service_errors_show_beside_the_apology_form(login, receive):
     assert refused["form"].non_field_errors()
     dossier.refresh_from_db()
     assert dossier.apologies == 0
-    later = timezone.localtime(due + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    # Outside office hours: refused with the rule named.
+    sunday = due + timedelta(days=7 - timezone.localtime(due).weekday() - 1)
+    night = timezone.localtime(sunday).strftime("%Y-%m-%dT%H:%M")
+    assert apology(act(desk, dossier, "apologize", reason="Chờ", new_due_at=night))[
+        "form"
+    ].non_field_errors()
+    moment = next_working_moment(due + timedelta(days=3)).replace(second=0, microsecond=0)
+    later = timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
     done = act(desk, dossier, "apologize", reason="Chờ xác minh thực địa", new_due_at=later)
     assert done.status_code == 200
     dossier.refresh_from_db()
-    assert dossier.apologies == 1 and dossier.original_due_at == due
+    assert dossier.apologies == 1 and dossier.due_at == due
+    assert dossier.apology_due_at == moment
 
 
 def test_an_unknown_dossier_is_a_404_not_a_500(login):

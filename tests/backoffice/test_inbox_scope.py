@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from motcua.accounts.selectors import official_scope
 from motcua.backoffice.selectors import (
     Box,
     InboxFilters,
     agency_clock,
     inbox_page,
-    official_scope,
     workflow_steps,
 )
 from motcua.dossiers.models import Dossier

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from motcua.backoffice.selectors import RegisterPeriod, register_context, slip_forms
-from motcua.core.calendar import VN_TZ
+from motcua.core.calendar import VN_TZ, next_working_moment
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import (
     dossier_act,
@@ -22,6 +21,8 @@ from motcua.dossiers.services import (
     dossier_refuse_reception,
     dossier_request_supplement,
 )
+from motcua.dossiers.slip_contexts import slip_forms
+from motcua.reporting.register import RegisterPeriod, register_context
 
 FORMS = ("01", "02", "03", "04", "05")
 REGISTER = "/mot-cua/so-theo-doi.pdf"
@@ -143,15 +144,15 @@ def test_a_refusal_during_processing_prints_its_reasons(login, receive, official
 
 def test_the_apology_prints_the_reason_and_the_new_date(login, receive, officials):
     dossier = receive("batxat")
-    due = timezone.now() + timedelta(days=10)
-    Dossier.objects.filter(pk=dossier.pk).update(due_at=due)
+    due = next_working_moment(timezone.now() + timedelta(days=10))
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=due, appointment_at=due)
     dossier.refresh_from_db()
-    new_due = timezone.localtime(due + timedelta(days=3), VN_TZ).replace(
+    new_due = timezone.localtime(next_working_moment(due + timedelta(days=3)), VN_TZ).replace(
         hour=15, minute=30, second=0, microsecond=0
     )
     dossier_apologize(
         dossier=dossier,
-        officer=officials["batxat.tiepnhan"],
+        officer=officials["batxat.pheduyet"],  # form 04 is the competent agency's
         reason="Chờ xác minh thực địa",
         new_due_at=new_due,
         expected_version=dossier.lock_version,

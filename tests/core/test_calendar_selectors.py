@@ -51,7 +51,10 @@ def test_default_calendar_is_the_database_one():
     )
 
 
-def test_agency_with_its_own_hours():
+def test_agency_with_its_own_hours_counts_only_the_calendars_working_days():
+    """A desk that also opens on Saturday receives then, but deadlines count only the
+    calendar's working days (Mon–Fri, holidays off, compensatory days on), in the
+    agency's own office hours."""
     calendar_seed(years=[2026])
     agency = Agency(
         code="X",
@@ -63,23 +66,23 @@ def test_agency_with_its_own_hours():
         working_weekdays="012345",
     )
     cal = working_calendar(agency=agency)
-    assert cal.is_working_day(date(2026, 3, 7))  # Saturday
+    assert not cal.is_working_day(date(2026, 3, 7))  # Saturday: the desk is open, no clock
     assert not cal.is_working_day(date(2026, 2, 16))  # holidays still apply ...
     assert not cal.is_working_day(date(2026, 3, 8))  # ... and Sunday stays closed
-    # Saturday 16:00 + 2 working hours: 1h Saturday, then Monday 7:30 + 1h.
+    # Received Saturday 16:00, 2 working hours: from Monday 7:30, in the agency's hours.
     assert due_at(
         start=at(2026, 3, 7, 16, 0), duration=Duration(DurationKind.WORKING_HOURS, 2), agency=agency
-    ) == at(2026, 3, 9, 8, 30)
+    ) == at(2026, 3, 9, 9, 30)
     assert due_at(
         start=at(2026, 3, 4, 15, 30), duration=Duration(DurationKind.SAME_DAY), agency=agency
     ) == at(2026, 3, 5, 17, 0)
-    # Friday 13/2 16:10, 3 working days: 50 min, 8h on Saturday 14/2, Tết, 8h on
-    # Saturday 21/2, then 7h10 on Monday 23/2 (4h from 7:30, 3h10 from 13:00).
+    # Friday 13/2 16:10, 3 working days: 50 min, Tết, Monday 23/2 8 h, Tuesday 8 h, then
+    # Wednesday 7 h 10 (4 h from 7:30, 3 h 10 from 13:00).
     assert due_at(
         start=at(2026, 2, 13, 16, 10),
         duration=Duration(DurationKind.WORKING_DAYS, 3),
         agency=agency,
-    ) == at(2026, 2, 23, 16, 10)
+    ) == at(2026, 2, 25, 16, 10)
 
 
 def test_default_agency_hours_match_the_national_calendar():

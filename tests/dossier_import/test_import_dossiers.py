@@ -49,6 +49,7 @@ def rows_with_each_status(make_row: Callable[..., dict[str, str]]) -> list[dict[
         make_row(code="C-10"),
         make_row(code="C-09", status=9, returned_at=""),
         make_row(code="C-08", status=8, finished_at="2024-03-02 09:00", returned_at="", due_at=""),
+        make_row(code="C-07", status=7, **open_),
         make_row(code="C-06", status=6, **open_),
         make_row(code="C-05", status=5, supplement_requests=1, supplement_days="2.5", **open_),
         make_row(code="C-04", status=4, **open_),
@@ -72,13 +73,14 @@ def test_good_file_imports_every_status(world, write_csv, make_row):
 
     report = dossiers_import_csv(path=path)
 
-    assert (report.rows, report.created, report.updated, report.unchanged) == (9, 9, 0, 0)
+    assert (report.rows, report.created, report.updated, report.unchanged) == (10, 10, 0, 0)
     start = workflow_latest(code="commune-default").definition["start"]
     got = {d.code: (d.state, d.status, d.outcome) for d in Dossier.objects.all()}
     assert got == {
         "C-10": ("returned", 10, Outcome.GRANTED),
         "C-09": ("decided", 9, Outcome.GRANTED),
         "C-08": ("stopped", 8, Outcome.WITHDRAWN),
+        "C-07": ("withdrawal_requested", 7, Outcome.PENDING),
         "C-06": ("fee", 6, Outcome.PENDING),
         "C-05": ("supplement", 5, Outcome.PENDING),
         "C-04": (start, 4, Outcome.PENDING),
@@ -103,12 +105,19 @@ def test_good_file_imports_every_status(world, write_csv, make_row):
     filed = Dossier.objects.get(code="C-01")
     assert filed.received_at is None and filed.submitted_at is not None
     supplement = Dossier.objects.get(code="C-05")
-    assert supplement.supplement_seconds == 216000 and supplement.resume_state == start
+    # 2.5 working days of 8 working hours, the unit the lifecycle counts waits in.
+    assert supplement.supplement_seconds == 72000 and supplement.resume_state == start
+    asked = Dossier.objects.get(code="C-07")
+    assert (asked.state, asked.status, asked.before_withdrawal) == (
+        "withdrawal_requested",
+        7,
+        start,
+    )
 
     events = DossierEvent.objects.filter(dossier=returned)
     assert [(e.action, e.to_state, e.status) for e in events] == [("imported", "returned", 10)]
     assert events[0].data == {"source": "lao-cai-2024.csv", "line": 2}
-    assert DossierEvent.objects.count() == 9
+    assert DossierEvent.objects.count() == 10
     assert Notification.objects.count() == 0
 
 
@@ -119,9 +128,9 @@ def test_reimport_is_a_no_op(world, write_csv, make_row):
 
     report = dossiers_import_csv(path=path)
 
-    assert (report.created, report.updated, report.unchanged) == (0, 0, 9)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 10)
     assert list(Dossier.objects.values_list("code", "updated_at", "lock_version")) == before
-    assert DossierEvent.objects.count() == 9
+    assert DossierEvent.objects.count() == 10
 
 
 def test_changed_row_updates_in_place(world, write_csv, make_row):
@@ -232,7 +241,9 @@ def test_every_bad_row_is_listed_and_nothing_is_written(world, write_csv, make_r
         (13, "paid_online"),
         (13, "rating"),
         (14, "received_at"),
-        (15, "status"),
+        # Status 7 (withdrawal requested) is a step of its own now: not finished yet.
+        (15, "finished_at"),
+        (15, "returned_at"),
     }
     assert [e.line for e in errors] == sorted(e.line for e in errors)
     text = {(e.line, e.column): e.message for e in errors}
@@ -291,9 +302,28 @@ def test_late_and_refused_outcomes(world, write_csv, make_row):
                 make_row(
                     code="LATE", finished_at="2024-03-06 10:00", returned_at="2024-03-06 15:00"
                 ),
-                # Two days late, but two days were spent waiting for a supplement: on time.
+                # Two days after the appointment (Tue 5/3 17:00), but two working days
+                # were spent waiting for the fee: due Thu 7/3 17:00, on time.
                 make_row(
                     code="PAUSED",
+                    finished_at="2024-03-07 10:00",
+                    returned_at="2024-03-07 15:00",
+                    fee_amount=8000,
+                    fee_days=2,
+                ),
+                # After a supplement the legal time restarts (Decree 61 art. 19(4)): the
+                # appointment in force is the one given again; the wait is not taken
+                # off a second time.
+                make_row(
+                    code="RESTARTED",
+                    due_at="2024-03-07 17:00",
+                    finished_at="2024-03-07 10:00",
+                    returned_at="2024-03-07 15:00",
+                    supplement_requests=1,
+                    supplement_days=2,
+                ),
+                make_row(
+                    code="SUPPLEMENT-LATE",
                     finished_at="2024-03-07 10:00",
                     returned_at="2024-03-07 15:00",
                     supplement_requests=1,
@@ -302,11 +332,22 @@ def test_late_and_refused_outcomes(world, write_csv, make_row):
                 make_row(code="TWICE", supplement_requests=2, supplement_days=1),
                 make_row(code="REFUSED", outcome="refused"),
             ],
-            columns=[*COLUMNS, "outcome"],
+            columns=[*COLUMNS, "outcome", "fee_days"],
         )
     )
     late = dict(Dossier.objects.values_list("code", "is_late"))
-    assert late == {"LATE": True, "PAUSED": False, "TWICE": True, "REFUSED": False}
+    assert late == {
+        "LATE": True,
+        "PAUSED": False,
+        "RESTARTED": False,
+        "SUPPLEMENT-LATE": True,
+        "TWICE": True,
+        "REFUSED": False,
+    }
+    paused = Dossier.objects.get(code="PAUSED")
+    assert paused.fee_seconds == 2 * 8 * 3600
+    assert paused.appointment_at == dt.datetime(2024, 3, 5, 17, 0, tzinfo=HCM)
+    assert paused.due_at == dt.datetime(2024, 3, 7, 17, 0, tzinfo=HCM)
     assert Dossier.objects.get(code="REFUSED").outcome == Outcome.REFUSED
 
 

@@ -68,7 +68,7 @@ def test_a_rolled_back_reception_gives_its_number_back(world, clock, monkeypatch
         raise RuntimeError("boom")
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_notify", explode)
+        patch.setattr(services, "notify", explode)
         with pytest.raises(RuntimeError):
             dossier_receive_at_counter(
                 officer=world.users["desk"],

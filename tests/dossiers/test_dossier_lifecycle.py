@@ -7,9 +7,14 @@ February 16:10 (50 minutes on Friday, 8 hours on Monday, 7 h 10 on Tuesday).
 
 from __future__ import annotations
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from motcua.dossiers.actions.base import ActionNotAllowed
 from motcua.dossiers.models import Dossier, NationalStatus, Outcome
+from motcua.dossiers.results import dossier_attach_result
 from motcua.dossiers.services import (
     Applicant,
     PaperInput,
@@ -23,9 +28,10 @@ from motcua.dossiers.services import (
     dossier_refuse_reception,
     dossier_request_fee,
     dossier_request_supplement,
+    dossier_request_withdrawal,
     dossier_return_result,
+    dossier_stop,
     dossier_supplement_complete,
-    dossier_withdraw,
 )
 from motcua.notifications.models import Notification
 
@@ -124,21 +130,23 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
         NationalStatus.FEE_REQUESTED,
         "appraising",
     )
-    # Monday 09:00 → Tuesday 16:10 is 6 h + 7 h 10 of office time.
-    assert d.paused_remaining_seconds == 13 * 3600 + 10 * 60
-    assert d.fee_amount == 50_000
+    assert d.paused_at == at(2026, 2, 23, 9, 0) and d.fee_amount == 50_000
 
     clock.set(2026, 2, 25, 10, 0)
     d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
-    # The clock resumes with 13 h 10 left: Wed 5 h, Thu 8 h, Fri 10 minutes.
+    # The fee wait does not count: Monday 6 h, Tuesday 8 h, Wednesday 3 h of office
+    # time are added to the appointment (24/2 16:10): Tue 50 min, Wed 8 h, Thu 8 h,
+    # Fri 10 minutes. The receipt's appointment stays as it was.
+    assert d.fee_seconds == 17 * 3600
     assert d.due_at == at(2026, 2, 27, 7, 10)
+    assert d.appointment_at == at(2026, 2, 24, 16, 10)
     assert (d.state, d.status, d.paid_online, d.fee_paid_at) == (
         "appraising",
         NationalStatus.PROCESSING,
         True,
         at(2026, 2, 25, 10, 0),
     )
-    assert d.paused_remaining_seconds is None and d.paused_at is None
+    assert d.paused_at is None
 
     clock.set(2026, 2, 25, 14, 0)
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
@@ -149,8 +157,15 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
     assert (d.state, d.status, d.outcome) == ("decided", NationalStatus.DECIDED, Outcome.GRANTED)
     assert d.decided_at == at(2026, 2, 25, 15, 0) and not d.is_late
 
+    clock.set(2026, 2, 25, 16, 0)
+    d = dossier_attach_result(
+        dossier=d,
+        officer=u["approver"],
+        expected_version=6,
+        upload=SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4 ket qua", "application/pdf"),
+    )
     clock.set(2026, 2, 26, 8, 0)
-    d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=6, electronic=True)
+    d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=7, electronic=True)
     assert (d.state, d.status, d.returned_at, d.electronic_result) == (
         "returned",
         NationalStatus.RETURNED,
@@ -159,7 +174,9 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
     )
     returned = d.events.last()
     assert returned.data["timing"] == "early" and returned.data["early"] is True
-    assert not d.is_late and d.lock_version == 7
+    assert not d.is_late and d.lock_version == 8
+    # Filed at the counter: not handled fully online, whatever was electronic.
+    assert not d.full_online and returned.data["full_online"] is False
 
     assert trail(d) == [
         ("receive", "", "received", 2),
@@ -168,6 +185,7 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
         ("fee_paid", "fee", "appraising", 4),
         ("propose", "appraising", "approving", 4),
         ("approve", "approving", "decided", 9),
+        ("attach_result", "decided", "decided", 9),
         ("return_result", "decided", "returned", 10),
     ]
     assert templates(d) == [
@@ -266,18 +284,29 @@ def test_consultation_workflow_online_supplement_apology_and_send_back(world, cl
     )
 
     clock.set(2026, 3, 12, 10, 0)
+    # Form 04 is the competent agency's: the desk cannot send it.
+    with pytest.raises(ActionNotAllowed):
+        dossier_apologize(
+            dossier=d,
+            officer=u["desk"],
+            reason="Chờ đo đạc lại thửa đất",
+            new_due_at=at(2026, 3, 26, 10, 0),
+            expected_version=7,
+        )
     d = dossier_apologize(
         dossier=d,
-        officer=u["desk"],
+        officer=u["approver"],
         reason="Chờ đo đạc lại thửa đất",
         new_due_at=at(2026, 3, 26, 10, 0),
         expected_version=7,
     )
-    assert (d.original_due_at, d.due_at, d.apologies) == (
+    assert (d.appointment_at, d.due_at, d.apology_due_at, d.apologies) == (
+        at(2026, 3, 19, 14, 0),
         at(2026, 3, 19, 14, 0),
         at(2026, 3, 26, 10, 0),
         1,
     )
+    assert d.promised_at == at(2026, 3, 26, 10, 0)
     assert d.events.last().data["new_due_at"] == "2026-03-26T10:00:00+07:00"
 
     clock.set(2026, 3, 13, 9, 0)
@@ -295,11 +324,14 @@ def test_consultation_workflow_online_supplement_apology_and_send_back(world, cl
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=10)
     clock.set(2026, 3, 25, 16, 0)
     d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=11)
-    assert not d.is_late
+    # Decided on 25/3, after the appointment of 19/3 14:00: late, apology or not
+    # (Decree 61/2018 art. 19(9); Decision 766 measures against the appointment).
+    assert d.is_late
 
     clock.set(2026, 3, 26, 9, 0)
     d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=12)
-    assert d.events.last().data["timing"] == "on_time"  # on the due day, before the moment
+    # The return itself kept the apology's new date (on the day, before the moment).
+    assert d.events.last().data["timing"] == "on_time"
     assert not d.electronic_result
 
     assert trail(d) == [
@@ -387,11 +419,23 @@ def test_withdrawal_while_waiting_for_a_supplement(world, clock):
         dossier=d, officer=u["desk"], missing=["Giấy chứng sinh"], expected_version=1
     )
     clock.set(2026, 2, 23, 10, 0)
-    d = dossier_withdraw(dossier=d, expected_version=2, reason="Nộp lại sau")
+    d = dossier_request_withdrawal(dossier=d, expected_version=2, reason="Nộp lại sau")
+    # Status 7: the desk decides; the wait for the supplement goes on meanwhile.
+    assert (d.state, d.status, d.before_withdrawal) == (
+        "withdrawal_requested",
+        NationalStatus.WITHDRAWAL_REQUESTED,
+        "supplement",
+    )
+    assert d.paused_at == at(2026, 2, 23, 9, 0)
+    request = d.events.last()
+    assert request.actor is None and request.agency == world.agency(DESK)
+    clock.set(2026, 2, 23, 11, 0)
+    d = dossier_stop(dossier=d, officer=u["desk"], expected_version=3)
     assert (d.state, d.status, d.outcome) == ("stopped", NationalStatus.STOPPED, Outcome.WITHDRAWN)
-    assert d.supplement_seconds == 3600 and d.paused_at is None and d.resume_state == ""
-    withdraw = d.events.last()
-    assert withdraw.actor is None and withdraw.agency == world.agency(DESK)
+    assert d.supplement_seconds == 2 * 3600 and d.paused_at is None and d.resume_state == ""
+    assert d.stopped_at == at(2026, 2, 23, 11, 0)
+    assert [row[0] for row in trail(d)][-2:] == ["request_withdrawal", "stop"]
+    assert [row[3] for row in trail(d)][-2:] == [7, 8]
     assert templates(d) == ["received", "supplement_requested", "withdrawn"]
 
 
@@ -401,10 +445,16 @@ def test_withdrawal_of_an_online_dossier_by_the_citizen(world, clock):
         applicant=APPLICANT,
         receiving_agency=world.agency(DESK),
     )
-    d = dossier_withdraw(
+    d = dossier_request_withdrawal(
         dossier=d, expected_version=1, reason="Nhầm thủ tục", actor=world.users["citizen"]
     )
-    assert d.status == NationalStatus.STOPPED and d.events.last().actor == world.users["citizen"]
+    assert d.status == NationalStatus.WITHDRAWAL_REQUESTED
+    assert d.events.last().actor == world.users["citizen"]
+    # The citizen cannot stop it: the desk checks the request.
+    with pytest.raises(ActionNotAllowed):
+        dossier_stop(dossier=d, officer=world.users["citizen"], expected_version=2)
+    d = dossier_stop(dossier=d, officer=world.users["desk"], expected_version=2)
+    assert d.status == NationalStatus.STOPPED and d.outcome == Outcome.WITHDRAWN
 
 
 def test_fee_paid_at_the_counter(world, clock):
@@ -412,21 +462,25 @@ def test_fee_paid_at_the_counter(world, clock):
     d = counter(world)
     clock.set(2026, 2, 13, 16, 40)
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=8_000, expected_version=1)
-    assert d.paused_remaining_seconds == 15 * 3600 + 30 * 60
     clock.set(2026, 2, 23, 7, 0)
     d = dossier_fee_paid(dossier=d, expected_version=2, online=False, actor=u["desk"])
-    # 30 minutes had passed on Friday; the 15 h 30 left count again from Monday 07:00.
+    # The wait was Friday 16:40–17:00 (Tết, then Monday 07:00): 20 minutes added.
+    assert d.fee_seconds == 20 * 60
     assert d.due_at == at(2026, 2, 24, 16, 30)
     assert not d.paid_online and d.events.last().data["online"] is False
     assert d.events.last().actor == u["desk"]
 
 
-def test_procedure_without_structured_time_gets_no_due_moment(world, clock):
-    d = counter(world, code=CUSTOM)
-    assert d.due_at is None and d.clock_started_at == at(2026, 2, 13, 16, 10)
-    event = d.events.get()
-    assert event.note == "The procedure has no structured processing time: no due moment was set."
-    assert event.data["due_at"] is None
+def test_procedure_without_structured_time_needs_the_officers_appointment(world, clock):
+    # The receipt slip must carry an appointment (form 01): nothing is received without.
+    with pytest.raises(ValidationError) as refused:
+        counter(world, code=CUSTOM)
+    assert "appointment" in refused.value.message_dict
+    assert not Dossier.objects.exists()
+    d = counter(world, code=CUSTOM, appointment=at(2026, 2, 27, 10, 0))
+    assert d.appointment_at == d.due_at == at(2026, 2, 27, 10, 0)
+    assert d.clock_started_at == at(2026, 2, 13, 16, 10)
+    assert d.events.get().data["appointment_set_by_officer"] is True
 
 
 def test_applicant_without_contact_gets_no_notification_row(world, clock):
@@ -436,7 +490,7 @@ def test_applicant_without_contact_gets_no_notification_row(world, clock):
 
 
 def test_nothing_is_written_when_the_transaction_fails(world, clock, monkeypatch):
-    from motcua.dossiers import services
+    from motcua.dossiers.actions import runner
 
     def explode(*args, **kwargs):
         raise RuntimeError("outbox down")
@@ -447,7 +501,7 @@ def test_nothing_is_written_when_the_transaction_fails(world, clock, monkeypatch
         receiving_agency=world.agency(DESK),
     )
     outbox = Notification.objects.count()
-    monkeypatch.setattr(services, "_notify", explode)
+    monkeypatch.setattr(runner, "notify", explode)
     try:
         dossier_receive(dossier=d, officer=world.users["desk"], expected_version=1)
     except RuntimeError:

@@ -19,9 +19,9 @@ from motcua.dossiers.services import (
     dossier_refuse_reception,
     dossier_request_fee,
     dossier_request_supplement,
+    dossier_request_withdrawal,
     dossier_return_result,
     dossier_supplement_complete,
-    dossier_withdraw,
 )
 from motcua.notifications.models import Notification
 
@@ -79,11 +79,11 @@ def test_second_officer_with_a_stale_page_changes_nothing(world, clock, received
         (dossier_request_supplement, {"missing": ["x"]}),
         (dossier_request_fee, {"amount_vnd": 1000}),
         (dossier_refuse, {"reasons": ["x"]}),
-        (dossier_withdraw, {"reason": "x"}),
+        (dossier_request_withdrawal, {"reason": "x"}),
     ],
 )
 def test_every_service_checks_the_version(world, received, service, kwargs):
-    officer = {} if service is dossier_withdraw else {"officer": world.users["admin"]}
+    officer = {} if service is dossier_request_withdrawal else {"officer": world.users["admin"]}
     with pytest.raises(StaleDossier):
         service(dossier=received, expected_version=7, **officer, **kwargs)
     assert received.events.count() == 1
@@ -160,10 +160,10 @@ def test_no_withdrawal_after_a_decision(world, clock, appraising):
     )
     d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=3)
     with pytest.raises(ActionNotAllowed, match="at the step “Processed”"):
-        dossier_withdraw(dossier=d, expected_version=4, reason="Đổi ý")
+        dossier_request_withdrawal(dossier=d, expected_version=4, reason="Đổi ý")
     d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=4)
     with pytest.raises(ActionNotAllowed, match="at the step “Result returned”"):
-        dossier_withdraw(dossier=d, expected_version=5, reason="Đổi ý")
+        dossier_request_withdrawal(dossier=d, expected_version=5, reason="Đổi ý")
 
 
 def test_reasons_are_required(world, clock, received, appraising):
@@ -184,11 +184,11 @@ def test_reasons_are_required(world, clock, received, appraising):
             dossier=appraising, officer=u["desk"], missing=[], expected_version=2
         )
     with pytest.raises(ActionNotAllowed, match="reason for the withdrawal"):
-        dossier_withdraw(dossier=appraising, expected_version=2, reason="  ")
+        dossier_request_withdrawal(dossier=appraising, expected_version=2, reason="  ")
     assert appraising.events.count() == 2 and online.events.count() == 1
 
 
-def test_supplement_after_three_working_days_and_second_request_count_as_late(
+def test_supplement_after_three_working_days_is_noted_and_a_second_request_is_late(
     world, clock, appraising
 ):
     u = world.users
@@ -196,15 +196,20 @@ def test_supplement_after_three_working_days_and_second_request_count_as_late(
     d = dossier_request_supplement(
         dossier=appraising, officer=u["desk"], missing=["Tờ khai"], expected_version=2
     )
+    # Decree 61 art. 19(4) wants it within 3 working days; the event says it was not.
+    # The dossier was already past its appointment (24/2 16:10) when the papers were
+    # asked for: late, and the restart of the legal time does not cure that.
     assert d.is_late
     ask = d.events.last()
     assert ask.data["late"] == ["after_3_working_days"]
     assert ask.note == (
-        "Requested more than 3 working days after receipt: the dossier counts as late."
+        "Requested more than 3 working days after receipt (Decree 61/2018, art. 19(4))."
     )
     clock.set(2026, 2, 27, 9, 0)
     d = dossier_supplement_complete(dossier=d, expected_version=3)
-    assert d.due_at == at(2026, 3, 3, 9, 0)
+    # The legal time (2 working days) counts again from the complete dossier.
+    assert d.appointment_at == d.due_at == at(2026, 3, 3, 9, 0)
+    assert d.is_late
     d = dossier_request_supplement(
         dossier=d, officer=u["desk"], missing=["Giấy chứng sinh"], expected_version=4
     )
@@ -212,8 +217,33 @@ def test_supplement_after_three_working_days_and_second_request_count_as_late(
     assert d.events.last().data["late"] == ["second_request", "after_3_working_days"]
 
 
+def test_a_second_supplement_request_makes_a_dossier_late(world, clock, appraising):
+    u = world.users
+    clock.set(2026, 2, 23, 9, 0)  # within 3 working days, before the appointment
+    d = dossier_request_supplement(
+        dossier=appraising, officer=u["desk"], missing=["Tờ khai"], expected_version=2
+    )
+    assert not d.is_late and d.events.last().data["late"] == []
+    clock.set(2026, 2, 23, 14, 0)
+    d = dossier_supplement_complete(dossier=d, expected_version=3)
+    # Restarted: 2 working days from Monday 14:00.
+    assert d.due_at == at(2026, 2, 25, 14, 0) and not d.is_late
+    clock.set(2026, 2, 24, 9, 0)
+    d = dossier_request_supplement(
+        dossier=d, officer=u["desk"], missing=["Giấy chứng sinh"], expected_version=4
+    )
+    # More than one supplement request: late for Decision 766, and for good, even if
+    # the result then comes well before the appointment.
+    assert d.is_late
+    clock.set(2026, 2, 24, 10, 0)
+    d = dossier_supplement_complete(dossier=d, expected_version=5)
+    d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=6)
+    d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=7)
+    assert d.decided_at < d.due_at and d.is_late
+
+
 def test_supplement_within_three_working_days_is_not_late(world, clock, appraising):
-    clock.set(2026, 2, 25, 16, 10)  # exactly 3 working days after receipt
+    clock.set(2026, 2, 24, 16, 0)  # before the appointment, within 3 working days
     d = dossier_request_supplement(
         dossier=appraising, officer=world.users["desk"], missing=["Tờ khai"], expected_version=2
     )
@@ -223,7 +253,15 @@ def test_supplement_within_three_working_days_is_not_late(world, clock, appraisi
 def test_apology_rules(world, clock, appraising):
     u = world.users
     clock.set(2026, 2, 23, 16, 0)
-    kwargs = {"dossier": appraising, "officer": u["desk"], "expected_version": 2}
+    with pytest.raises(ActionNotAllowed, match="approver"):
+        dossier_apologize(
+            dossier=appraising,
+            officer=u["desk"],  # the desk does not apologise for the competent agency
+            expected_version=2,
+            reason="Chờ xác minh",
+            new_due_at=at(2026, 3, 2, 9, 0),
+        )
+    kwargs = {"dossier": appraising, "officer": u["approver"], "expected_version": 2}
     with pytest.raises(ActionNotAllowed, match="reason for the delay"):
         dossier_apologize(reason=" ", new_due_at=at(2026, 3, 2, 9, 0), **kwargs)
     with pytest.raises(ActionNotAllowed) as error:
@@ -233,12 +271,20 @@ def test_apology_rules(world, clock, appraising):
     )
     # Exactly one working day before the due moment is still in time.
     clock.set(2026, 2, 23, 16, 10)
+    with pytest.raises(ActionNotAllowed, match="within office hours"):
+        dossier_apologize(reason="Chờ xác minh", new_due_at=at(2026, 2, 28, 9, 0), **kwargs)
+    with pytest.raises(ActionNotAllowed, match="at most 10 working days"):
+        dossier_apologize(reason="Chờ xác minh", new_due_at=at(2026, 3, 11, 9, 0), **kwargs)
     d = dossier_apologize(reason="Chờ xác minh", new_due_at=at(2026, 3, 2, 9, 0), **kwargs)
-    assert (d.original_due_at, d.due_at) == (at(2026, 2, 24, 16, 10), at(2026, 3, 2, 9, 0))
+    assert (d.appointment_at, d.due_at, d.apology_due_at) == (
+        at(2026, 2, 24, 16, 10),
+        at(2026, 2, 24, 16, 10),
+        at(2026, 3, 2, 9, 0),
+    )
     with pytest.raises(ActionNotAllowed, match="law allows one apology"):
         dossier_apologize(
             dossier=d,
-            officer=u["desk"],
+            officer=u["approver"],
             expected_version=3,
             reason="Lần nữa",
             new_due_at=at(2026, 3, 9, 9, 0),
@@ -250,7 +296,7 @@ def test_apology_less_than_one_working_day_before_due_is_refused(world, clock, a
     with pytest.raises(ActionNotAllowed) as error:
         dossier_apologize(
             dossier=appraising,
-            officer=world.users["desk"],
+            officer=world.users["approver"],
             expected_version=2,
             reason="Chờ xác minh",
             new_due_at=at(2026, 3, 2, 9, 0),
@@ -332,10 +378,10 @@ def test_assignee_must_hold_the_role_of_the_next_step(world, clock, received):
 def test_no_delivery_is_enqueued_before_commit(
     world, clock, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from motcua.dossiers import services
+    from motcua.dossiers.actions import runner
 
     sent: list[list[int]] = []
-    monkeypatch.setattr(services, "_enqueue_delivery", sent.append)
+    monkeypatch.setattr(runner, "_enqueue_delivery", sent.append)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         d = dossier_receive_at_counter(
             officer=world.users["desk"],

@@ -6,7 +6,6 @@ from django.contrib.auth.models import AnonymousUser
 
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.selectors import (
-    ActionChoice,
     dossier_allowed_actions,
     dossier_history,
     dossier_step_deadlines,
@@ -47,37 +46,40 @@ def test_buttons_follow_step_and_role(world, clock):
         applicant=APPLICANT,
         receiving_agency=world.agency(DESK),
     )
-    assert keys(online, u["desk"]) == ["receive", "refuse_reception", "withdraw"]
+    assert keys(online, u["desk"]) == [
+        "receive",
+        "return_incomplete",
+        "refuse_reception",
+        "request_withdrawal",
+    ]
     assert keys(online, u["specialist"]) == []
     assert keys(online, u["desk2"]) == []
     assert keys(online, AnonymousUser()) == []
 
     d = counter(world)
-    assert dossier_allowed_actions(dossier=d, user=u["desk"]) == [
-        ActionChoice(key="assign", label="Chuyển chuyên viên xử lý", kind="workflow"),
-        ActionChoice(
-            key="request_supplement", label="Request a supplement", kind="request_supplement"
-        ),
-        ActionChoice(key="request_fee", label="Request the fee", kind="request_fee"),
-        ActionChoice(key="apologize", label="Apologise and set a new date", kind="apologize"),
-        ActionChoice(key="withdraw", label="Withdraw at the applicant's request", kind="withdraw"),
+    assert [(c.key, c.label) for c in dossier_allowed_actions(dossier=d, user=u["desk"])] == [
+        ("assign", "Chuyển chuyên viên xử lý"),
+        ("request_supplement", "Request a supplement"),
+        ("request_fee", "Request the fee"),
+        ("request_withdrawal", "Record the applicant's request to withdraw"),
     ]
-    assert keys(d, u["approver"]) == ["refuse"]
+    # Form 04 is the competent agency's: its approver, while there is a working day left.
+    assert keys(d, u["approver"]) == ["apologize", "refuse"]
 
     clock.set(2026, 2, 24, 9, 0)  # less than a working day before the due moment
     d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=1)
-    assert keys(d, u["desk"]) == ["request_supplement", "request_fee", "withdraw"]
+    assert keys(d, u["desk"]) == ["request_supplement", "request_fee", "request_withdrawal"]
     assert keys(d, u["specialist"]) == ["propose"]
     assert keys(d, u["admin"]) == [
         "propose",
         "request_supplement",
         "request_fee",
-        "withdraw",
+        "request_withdrawal",
         "refuse",
     ]
 
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=10_000, expected_version=2)
-    assert keys(d, u["desk"]) == ["fee_paid", "withdraw"]
+    assert keys(d, u["desk"]) == ["fee_paid", "request_withdrawal"]
     assert keys(d, u["approver"]) == ["refuse"]
 
     d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
@@ -190,10 +192,13 @@ def test_running_step_turns_late_after_its_deadline(world, clock):
     assert dossier_step_deadlines(dossier=d)[0].timing == "late"
 
 
-def test_consultation_deadline_counts_in_the_consulted_agencys_office_time(world, clock):
+def test_a_saturday_open_desks_deadline_skips_saturday(world, clock):
+    """The consultation deadline counts in the consulted agency's office hours, but only
+    on the calendar's working days: the police desk opening on Saturday 7/3/2026 does
+    not make Saturday count (Decision 188/1999/QĐ-TTg; Decree 61/2018 art. 19)."""
     u = world.users
     police = world.agency(POLICE)
-    police.working_weekdays = "012345"  # the commune police also works on Saturdays
+    police.working_weekdays = "012345"  # the commune police also receives on Saturdays
     police.save(update_fields=["working_weekdays"])
     clock.set(2026, 3, 2, 9, 0)
     d = counter(world, LAND)
@@ -206,15 +211,15 @@ def test_consultation_deadline_counts_in_the_consulted_agencys_office_time(world
         expected_version=2,
         consult_agency=police,
     )
-    # 3 working days of the police: Friday 6 h, Saturday 8 h, Monday 8 h, Tuesday 2 h.
-    assert d.events.last().data["consult_deadline"] == "2026-03-10T09:00:00+07:00"
-    clock.set(2026, 3, 11, 8, 0)
+    # 3 working days: Friday 6 h, (not Saturday 7/3), Monday 8 h, Tuesday 8 h, Wednesday 2 h.
+    assert d.events.last().data["consult_deadline"] == "2026-03-11T09:00:00+07:00"
+    clock.set(2026, 3, 11, 10, 0)
     d = dossier_act(
         dossier=d, officer=u["police"], action="consultation_answered", expected_version=3
     )
     consulting = [r for r in dossier_step_deadlines(dossier=d) if r.step == "consulting"]
     assert [(r.agency, r.deadline, r.done_at, r.timing) for r in consulting] == [
-        (police, at(2026, 3, 10, 9, 0), at(2026, 3, 11, 8, 0), "late")
+        (police, at(2026, 3, 11, 9, 0), at(2026, 3, 11, 10, 0), "late")
     ]
 
 

@@ -13,8 +13,8 @@ from motcua.accounts.models import CitizenProfile, PhoneOtp, Role, RoleAssignmen
 from motcua.accounts.services import official_create
 from motcua.catalog import formdefs
 from motcua.catalog.selectors import procedure_get_current
-from motcua.dossiers import drafts
 from motcua.dossiers.models import Dossier, DossierEvent, Draft
+from motcua.filing import drafts
 from motcua.notifications.models import Notification
 from motcua.organizations.models import AdministrativeUnit, UnitLevel
 from tests.accounts import conftest as accounts_conftest
@@ -296,7 +296,7 @@ def test_bad_input_on_start_names_the_field(demo, desk_client, data, message):
 def test_service_refuses_a_procedure_without_a_form(demo, officer, agencies):
     from django.core.exceptions import ValidationError
 
-    from motcua.dossiers.assisted import AssistError, assisted_draft_start
+    from motcua.filing.assisted import AssistError, assisted_draft_start
 
     with pytest.raises(ValidationError) as caught:
         assisted_draft_start(officer=officer, agency=agencies["batxat_desk"], phone=PHONE,

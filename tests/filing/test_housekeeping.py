@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from motcua.dossiers.drafts import drafts_purge
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
+from motcua.filing.drafts import drafts_purge
 
 from .conftest import jpeg_bytes
 from .test_journey import BASE, start, submitted_draft, upload

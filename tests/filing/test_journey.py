@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from motcua.dossiers.drafts import draft_resume_link
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
+from motcua.filing.drafts import draft_resume_link
 
 from .conftest import BIRTH, ID_NUMBER, english_client, jpeg_bytes
 
@@ -228,7 +228,7 @@ def test_text_renamed_jpg_is_refused(demo, client_in):
 
 
 def test_too_big_file_is_refused(demo, client_in, monkeypatch):
-    monkeypatch.setattr("motcua.backoffice.forms.MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr("motcua.filing.uploads.MAX_UPLOAD_BYTES", 1000)
     draft = start(client_in)
     response = upload(client_in, draft, jpeg_bytes((300, 300)) + b"\0" * 2000)
     assert response.status_code == 400 and "too big" in response.content.decode()
@@ -316,3 +316,56 @@ def test_start_pressed_before_sign_in_goes_on_after_it(demo, citizen):
     assert response["Location"] == f"{BASE}{draft.pk}/nguoi_khai/"
     assert client.get(BASE).status_code == 200
     assert Draft.objects.filter(citizen=citizen).count() == 1
+
+
+def test_the_desk_sees_what_was_declared_and_finds_the_name_typed_plainly(demo, client_in):
+    """A khai sinh filed online from Bát Xát, the declarant's name typed with combining
+    marks (NFD, as some phone keyboards send it): the Bát Xát desk sees every answer
+    on the dossier page and on the receipt (form 01), and finds the dossier by typing
+    the name without diacritics."""
+    import unicodedata
+
+    from django.test import Client as OfficeClient
+    from pypdf import PdfReader
+
+    from motcua.demo.officials import DEMO_PASSWORD
+    from motcua.organizations.models import AdministrativeUnit
+
+    batxat = AdministrativeUnit.objects.get(name="Xã Bát Xát", valid_to__isnull=True).code
+    decomposed = unicodedata.normalize("NFD", "Lò Thị Mai")
+    assert decomposed != "Lò Thị Mai"
+    draft = start(client_in)
+    for page_id, data in answers(batxat):
+        if page_id == "nguoi_khai":
+            data = {**data, "full_name": decomposed}
+        client_in.post(f"{BASE}{draft.pk}/{page_id}/", {**data, "action": "continue"})
+    assert upload(client_in, draft, jpeg_bytes()).status_code == 302
+    draft.refresh_from_db()
+    client_in.post(f"{BASE}{draft.pk}/kiem-tra/", {"draft": draft.pk, "key": draft.idempotency_key})
+    dossier = Dossier.objects.get(draft__pk=draft.pk)
+    assert dossier.applicant_name == "Lò Thị Mai"  # stored composed (NFC)
+    assert dossier.receiving_agency.unit.code == batxat
+
+    office = OfficeClient()
+    assert office.login(username="batxat.tiepnhan", password=DEMO_PASSWORD)
+    page = office.get(f"/mot-cua/ho-so/{dossier.code}/")
+    assert page.status_code == 200
+    declared = dict(page.context["answers"])
+    body = page.content.decode()
+    for text in ("Lò Văn An", "Giáy", "01/02/2026", "Thôn Làng Mới", ID_NUMBER):
+        assert text in body, text
+    assert len(declared) >= 10
+    found = office.get("/mot-cua/tim-kiem/", {"q": "lo thi mai"})
+    assert dossier in found.context["result"].dossiers
+    office.post(
+        f"/mot-cua/ho-so/{dossier.code}/xu-ly/",
+        {"action": "receive", "expected_version": dossier.lock_version},
+    )
+    slip = office.get(f"/mot-cua/ho-so/{dossier.code}/phieu/01.pdf")
+    assert slip.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(slip.content)).pages)
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
+    assert "Lò Văn An" in text and "Giáy" in text
+    # The commune once: the street is stored alone, the commune is the unit.
+    assert "Địa chỉ: Thôn Làng Mới, Xã Bát Xát" in text
+    assert "Xã Bát Xát, Xã Bát Xát" not in text

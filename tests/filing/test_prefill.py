@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from motcua.accounts.models import CitizenProfile
-from motcua.dossiers.drafts import PREFILLED
 from motcua.dossiers.models import Draft
+from motcua.filing.drafts import PREFILLED
 from motcua.organizations.models import AdministrativeUnit
 
 from .conftest import ID_NUMBER, english_client

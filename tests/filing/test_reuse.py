@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
-from motcua.dossiers.drafts import citizen_store
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
+from motcua.filing.drafts import citizen_store
 
 from .conftest import english_client
 from .test_journey import BASE, fill, start, submitted_draft

@@ -10,12 +10,12 @@ import pytest
 from motcua.core.calendar import VN_TZ
 from motcua.core.tasks import vn_crontab
 from motcua.dossiers.models import Dossier
+from motcua.dossiers.timing import dossiers_mark_overdue
 from motcua.notifications.models import Notification, NotificationStatus
 from motcua.notifications.selectors import dossiers_apology_window, dossiers_due_within
 from motcua.notifications.services import (
     WORKING_DAY,
     deadline_reminders_send,
-    dossiers_mark_overdue,
     leader_digests_send,
     notification_deliver,
 )

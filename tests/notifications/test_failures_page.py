@@ -34,18 +34,18 @@ def test_failed_notification_is_shown_and_retried(
     assert (row.status, row.attempts) == (S.TECHNICAL_FAILURE, 3)
     assert "103" in row.last_error
 
-    url = reverse("notifications:failures")
+    url = reverse("backoffice:notifications_failed")
     login("laocai.tiepnhan")  # another commune's desk
     assert dossier.code not in client.get(url).content.decode()
 
     login("batxat.tiepnhan")
     page = client.get(url).content.decode()
-    assert dossier.code in page and reverse("notifications:retry", args=[row.pk]) in page
+    assert dossier.code in page and reverse("backoffice:notification_retry", args=[row.pk]) in page
     assert "SMS gateway code 103" in page
 
     gateways.sms.switches.fail = ""
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("notifications:retry", args=[row.pk]))
+        response = client.post(reverse("backoffice:notification_retry", args=[row.pk]))
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.status, row.attempts) == (S.DELIVERED, 1)
@@ -53,7 +53,7 @@ def test_failed_notification_is_shown_and_retried(
     page = client.get(url).content.decode()
     assert dossier.code not in page and "gui-lai" not in page
     # A second retry of a delivered row is refused, and another desk cannot retry at all.
-    assert client.post(reverse("notifications:retry", args=[row.pk])).status_code == 404
+    assert client.post(reverse("backoffice:notification_retry", args=[row.pk])).status_code == 404
 
 
 def test_other_desks_cannot_retry_and_strangers_are_sent_to_login(
@@ -62,10 +62,10 @@ def test_other_desks_cannot_retry_and_strangers_are_sent_to_login(
     dossier = receive(team="batxat")
     row = Notification.objects.get(dossier=dossier)
     Notification.objects.filter(pk=row.pk).update(status=S.TECHNICAL_FAILURE)
-    url = reverse("notifications:failures")
+    url = reverse("backoffice:notifications_failed")
     assert client.get(url).status_code == 302  # not signed in
     login("laocai.tiepnhan")
-    assert client.post(reverse("notifications:retry", args=[row.pk])).status_code == 404
+    assert client.post(reverse("backoffice:notification_retry", args=[row.pk])).status_code == 404
     login("tinh.quantritinh")  # the province administrator sees every agency
     assert dossier.code in client.get(url).content.decode()
 

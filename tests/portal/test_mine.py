@@ -220,27 +220,38 @@ def test_withdrawal_needs_a_reason_and_happens_once(citizen, file_for, officials
     done = client.post(url, {"expected_version": version, "reason": "Tôi đã làm ở nơi khác"})
     assert done.status_code == 302
     after = fresh(dossier)
-    assert (after.status, after.outcome) == (NationalStatus.STOPPED, Outcome.WITHDRAWN)
+    # The request is status 7; the desk checks it (Decree 118/2025 art. 21).
+    assert (after.status, after.outcome) == (NationalStatus.WITHDRAWAL_REQUESTED, "")
     client.post(url, {"expected_version": version, "reason": "Tôi đã làm ở nơi khác"})
-    assert DossierEvent.objects.filter(dossier=dossier, action="withdraw").count() == 1
+    requests = DossierEvent.objects.filter(dossier=dossier, action="request_withdrawal")
+    assert requests.count() == 1
+    page = text(client.get(f"/ho-so-cua-toi/{dossier.code}/"))
+    assert "Withdrawal requested" in page and "Tôi đã làm ở nơi khác" in page
+    assert f"/ho-so-cua-toi/{dossier.code}/rut/" not in page
+    services.dossier_stop(
+        dossier=after, officer=officials["batxat.tiepnhan"], expected_version=after.lock_version
+    )
+    assert (fresh(dossier).status, fresh(dossier).outcome) == (
+        NationalStatus.STOPPED,
+        Outcome.WITHDRAWN,
+    )
     page = text(client.get(f"/ho-so-cua-toi/{dossier.code}/"))
     assert "Withdrawn" in page and "Tôi đã làm ở nơi khác" in page
-    assert f"/ho-so-cua-toi/{dossier.code}/rut/" not in page
 
 
 def test_an_official_withdraws_their_own_dossier_as_the_applicant(file_for, officials):
     official = officials["laocai.chuyenvien"]  # no role at the Bát Xát desk
     dossier = file_for(official)
     with pytest.raises(services.ActionNotAllowed):  # someone else's: the desk's rules
-        services.dossier_withdraw(
+        services.dossier_request_withdrawal(
             dossier=file_for(officials["laocai.pheduyet"]), expected_version=1,
             reason="x", actor=official,
         )
-    after = services.dossier_withdraw(
+    after = services.dossier_request_withdrawal(
         dossier=dossier, expected_version=dossier.lock_version, reason="Không cần nữa",
         actor=official,
     )
-    assert after.outcome == Outcome.WITHDRAWN
+    assert after.status == NationalStatus.WITHDRAWAL_REQUESTED
 
 
 # --- the electronic result ---------------------------------------------------------------

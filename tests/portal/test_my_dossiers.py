@@ -150,7 +150,7 @@ def test_the_list_comes_in_keyset_pages(citizen, file_for):
 
 def test_the_list_tells_what_waits_for_me_and_my_unsent_forms(citizen, file_for, desk):
     from motcua.catalog.formdefs import form_definition_latest
-    from motcua.dossiers.drafts import draft_start
+    from motcua.filing.drafts import draft_start
 
     dossier = waiting_for_papers(file_for(citizen), desk)
     version = procedure_get_current(code=BIRTH)
@@ -342,15 +342,22 @@ def test_numbers_past_bigint_in_the_address_are_not_an_error(citizen, file_for):
     assert client.get(f"/ho-so-cua-toi/{dossier.code}/giay-to/{'9' * 40}/").status_code == 404
 
 
-def test_an_apology_shows_the_reason_and_the_new_date(citizen, file_for, desk):
+def test_an_apology_shows_the_reason_and_the_new_date(citizen, file_for, desk, officials):
     from datetime import timedelta
 
+    from motcua.core.calendar import next_working_moment
     from motcua.dossiers.services import dossier_apologize
 
     dossier = received(file_for(citizen), desk)
-    new_due = dossier.due_at + timedelta(days=7)
+    due = next_working_moment(timezone.now() + timedelta(days=10))
+    Dossier.objects.filter(pk=dossier.pk).update(due_at=due, appointment_at=due)
+    dossier.refresh_from_db()
+    new_due = next_working_moment(due + timedelta(days=7))
     dossier_apologize(
-        dossier=dossier, officer=desk, reason="Chờ xác minh của xã khác", new_due_at=new_due,
+        dossier=dossier,
+        officer=officials["batxat.pheduyet"],  # the competent agency's approver
+        reason="Chờ xác minh của xã khác",
+        new_due_at=new_due,
         expected_version=dossier.lock_version,
     )
     client = english(citizen)

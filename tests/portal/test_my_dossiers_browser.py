@@ -21,7 +21,7 @@ from PIL import Image
 
 from motcua.catalog.selectors import procedure_get_current
 from motcua.demo.officials import demo_officials_load
-from motcua.dossiers.models import Dossier, NationalStatus, Outcome
+from motcua.dossiers.models import Dossier, NationalStatus
 from motcua.dossiers.services import (
     Applicant,
     dossier_file_online,
@@ -132,15 +132,17 @@ def test_citizen_sends_a_missing_paper_and_withdraws_a_dossier(
     visit("dossier being processed")
     submit(page.get_by_role("link", name="Rút hồ sơ này"))
     visit("withdraw")
-    submit(page.get_by_role("button", name="Rút hồ sơ", exact=True))
+    submit(page.get_by_role("button", name="Gửi đề nghị rút hồ sơ", exact=True))
     assert page.locator("#f-reason").get_attribute("aria-invalid") == "true"
     visit("withdraw, no reason")
     page.locator("#f-reason").fill("Tôi đã nộp ở Trung tâm tỉnh")
-    submit(page.get_by_role("button", name="Rút hồ sơ", exact=True))
+    submit(page.get_by_role("button", name="Gửi đề nghị rút hồ sơ", exact=True))
     assert page.url.endswith(f"/ho-so-cua-toi/{processing.code}/")
-    visit("dossier withdrawn")
+    visit("withdrawal requested")
     processing.refresh_from_db()
-    assert processing.outcome == Outcome.WITHDRAWN
+    # Status 7: the desk decides (Decree 118/2025 art. 21); the page says so.
+    assert processing.status == NationalStatus.WITHDRAWAL_REQUESTED
+    assert "Bạn đã đề nghị rút hồ sơ" in page.locator("main").inner_text()
 
     page.goto(site + "/ho-so-cua-toi/")
     visit("list afterwards")

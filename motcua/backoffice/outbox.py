@@ -1,4 +1,5 @@
-"""Officers' page of failed notifications (under the back office). Thin: scope, call, render."""
+"""Officers' page of the messages to citizens that could not be delivered, with retry.
+Thin: scope, call, render (the outbox itself is motcua.notifications)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from motcua.backoffice.selectors import scope_agencies
+from motcua.accounts.selectors import scope_agencies
 from motcua.backoffice.views import Desk, official_required
 from motcua.notifications.selectors import (
     PAGE_SIZE,
@@ -36,7 +37,7 @@ def failures(request: HttpRequest, desk: Desk) -> HttpResponse:
     rows = rows[:PAGE_SIZE]
     return render(
         request,
-        "notifications/failures.html",
+        "backoffice/notifications_failed.html",
         {
             "desk": desk,
             "agencies": scope_agencies(scope=desk.scope),
@@ -60,4 +61,4 @@ def retry(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The notification will be sent again."))
-    return redirect(reverse("notifications:failures"))
+    return redirect(reverse("backoffice:notifications_failed"))

@@ -31,7 +31,7 @@ from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPape
 from motcua.dossiers import validation
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
 from motcua.dossiers.services import Applicant, PaperInput, dossier_file_online
-from motcua.dossiers.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
+from motcua.filing.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
 
 
@@ -54,7 +54,7 @@ def province_code() -> str:
 
 def drafts_open(*, citizen: Any) -> QuerySet[Draft]:
     """The citizen's drafts not yet submitted, most recent first (not those an officer
-    is filling in for them: see motcua.dossiers.assisted)."""
+    is filling in for them: see motcua.filing.assisted)."""
     return (
         Draft.objects.filter(citizen=citizen, dossier__isnull=True, assisted_by__isnull=True)
         .select_related("procedure_version__procedure", "form_definition")
@@ -433,25 +433,40 @@ def _applicant(
         birth_date=date.fromisoformat(birth) if birth else None,
         id_number=clean.get(mapping.get("id_number", "")) or "",
         phone=clean.get(mapping.get("phone", "")) or "",
-        address=(f"{address['street']}, {address['commune_name']}" if address else ""),
+        # The commune is the applicant's unit; with it known, the address is the street
+        # alone, so nothing prints the commune twice.
+        address=(
+            (address["street"] if unit else f"{address['street']}, {address['commune_name']}")
+            if address
+            else ""
+        ),
         unit=unit,
     ), unit
+
+
+def draft_continue_page(draft: Draft) -> str | None:
+    """The page to continue a draft at: its current page, else the first one; None once
+    it was sent (its confirmation is what is left to show)."""
+    if draft.dossier_id:
+        return None
+    ids = [page["id"] for page in draft_pages(draft)]
+    return draft.current_page if draft.current_page in ids else ids[0]
 
 
 def receiving_agency_for(
     *, procedure_version: ProcedureVersion, unit: AdministrativeUnit | None
 ) -> Agency | None:
-    """The desk of the applicant's commune that receives the online dossier: the commune
-    agency the procedure names, else the commune's service centre or People's Committee;
-    the provincial service centre when none."""
+    """The one-stop desk of the applicant's commune that receives the online dossier
+    (Decree 61/2018 art. 7: the commune's Bộ phận Một cửa receives every procedure it
+    offers, whichever agency then decides): its service centre, else its People's
+    Committee; the provincial service centre when the commune has neither. The competent
+    agency is routed from there (motcua.dossiers.routing)."""
     active = Agency.objects.filter(is_active=True)
     if unit is not None:
-        named = [t for t in procedure_version.competent_agency_types or [] if t in (
-            AgencyType.COMMUNE_POLICE, AgencyType.COMMUNE_PEOPLES_COMMITTEE,
+        for agency_type in (
             AgencyType.COMMUNE_SERVICE_CENTRE,
-        )]
-        for agency_type in [*named, AgencyType.COMMUNE_SERVICE_CENTRE,
-                            AgencyType.COMMUNE_PEOPLES_COMMITTEE]:
+            AgencyType.COMMUNE_PEOPLES_COMMITTEE,
+        ):
             if found := active.filter(unit=unit, type=agency_type).order_by("code").first():
                 return found
     return active.filter(
@@ -513,7 +528,7 @@ def draft_submit(
     """File the draft once. A draft already submitted returns its dossier (created=False);
     a wrong key (a page older than the draft) raises DraftError; wrong answers raise
     ValidationError({page id: [messages]}) or the lifecycle's ValidationError.
-    `officer`: the official assisting the citizen (motcua.dossiers.assisted, which checks
+    `officer`: the official assisting the citizen (motcua.filing.assisted, which checks
     the citizen's one-time code first); None for the citizen's own drafts."""
     with transaction.atomic():
         draft = (

@@ -1,7 +1,7 @@
 """A citizen's photos and PDFs of papers: checked, large photos scaled down, several
 photos of one paper combined into one PDF.
 
-Used by online filing (motcua.dossiers.drafts) and by the supplement a citizen sends
+Used by online filing (motcua.filing.drafts) and by the supplement a citizen sends
 from "My dossiers" (motcua.dossiers.citizen), so both take the same files the same way.
 """
 
@@ -15,15 +15,59 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 
-from motcua.backoffice.forms import upload_error
-from motcua.backoffice.selectors import sniff_upload
-
 MAX_PHOTO_SIDE = 2000  # pixels; larger photos are scaled down (enough to read a paper)
 MAX_FILES_PER_PAPER = 10
 PHOTO_KINDS = ("jpeg", "png", "webp")  # HEIC (iPhones) is turned into JPEG on arrival
 
 # Officers' computers often cannot open HEIC; pillow-heif lets Pillow read it.
 register_heif_opener()
+
+
+UPLOAD_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+}
+
+
+def sniff_upload(head: bytes) -> str | None:
+    """The kind of a scan or phone photo from its first bytes, or None if not accepted."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+        return "heic"
+    return None
+
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def upload_error(upload: UploadedFile) -> str | None:
+    """A message for the officer when a file is not a PDF or a photo, or too big."""
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        return _("The file “%(name)s” is too big: at most %(mb)d MB.") % {
+            "name": upload.name,
+            "mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        }
+    if not upload.size:
+        return _("The file “%(name)s” is empty.") % {"name": upload.name}
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if sniff_upload(head) is None:
+        return _(
+            "The file “%(name)s” is not a PDF or a photo (JPEG, PNG, WebP, HEIC). "
+            "Scan the paper again or take a photo with the phone."
+        ) % {"name": upload.name}
+    return None
 
 
 class UploadRefused(Exception):

@@ -30,9 +30,9 @@ from motcua.accounts.services import (
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion
 from motcua.catalog.selectors import procedure_get_current
-from motcua.dossiers import drafts
 from motcua.dossiers.models import Dossier, Draft
 from motcua.dossiers.services import ActionNotAllowed
+from motcua.filing import drafts
 from motcua.organizations.models import Agency
 
 CONFIRM_TEMPLATE_KEY = "filing_confirm"
