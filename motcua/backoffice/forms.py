@@ -297,6 +297,35 @@ class ProcedurePickForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Procedure"), max_length=200, required=False)
 
 
+class WalkInSlipForm(forms.Form):
+    """A person at the counter whose papers are not received: form 02 (what is missing)
+    or 03 (why it is refused) is printed for them, and nothing is recorded."""
+
+    slip = forms.ChoiceField(choices=[("02", "02"), ("03", "03")], widget=forms.HiddenInput)
+    applicant_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
+    applicant_phone = forms.CharField(
+        label=gettext_lazy("Phone"), max_length=20, required=False
+    )
+    applicant_address = forms.CharField(
+        label=gettext_lazy("Address"), max_length=300, required=False
+    )
+    lines = forms.CharField(
+        label=gettext_lazy(
+            "Papers missing or to correct, and why; or the reasons for refusing (one per line)"
+        ),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def clean_lines(self) -> list[str]:
+        lines = _lines(self.cleaned_data["lines"])
+        if not lines:
+            raise forms.ValidationError(_("Write at least one line."))
+        if len(lines) > MAX_LINES:
+            raise forms.ValidationError(_("At most %(n)d lines.") % {"n": MAX_LINES})
+        return lines
+
+
 class CounterForm(forms.Form):
     """The applicant and the papers received, for one procedure version."""
 

@@ -13,6 +13,11 @@ urlpatterns = [
     path("so-theo-doi.pdf", views.tracking_register, name="tracking_register"),
     path("tiep-nhan/", views.counter_pick, name="counter"),
     path("tiep-nhan/<str:procedure>/", views.counter_form, name="counter_form"),
+    path(
+        "tiep-nhan/<str:procedure>/khong-tiep-nhan/",
+        views.counter_walk_in_slip,
+        name="counter_walk_in_slip",
+    ),
     path("nop-giup/", assisted.assisted_home, name="assisted"),
     path("thong-bao/", outbox.failures, name="notifications_failed"),
     path("thong-bao/<int:pk>/gui-lai/", outbox.retry, name="notification_retry"),

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,7 @@ from motcua.backoffice.selectors import (
 from motcua.catalog.search import SearchQueryError, procedure_search
 from motcua.catalog.selectors import procedure_get_current
 from motcua.core.money import format_vnd
+from motcua.core.text import clean_text
 from motcua.dossiers.actions import definition_of
 from motcua.dossiers.actions.receive import appointment_needed, procedure_needs_appointment
 from motcua.dossiers.actions.runner import action_run
@@ -69,7 +71,7 @@ from motcua.dossiers.services import (
     StaleDossier,
     dossier_receive_at_counter,
 )
-from motcua.dossiers.slip_contexts import slip_context_for, slip_forms
+from motcua.dossiers.slip_contexts import slip_context_for, slip_forms, walk_in_slip_context
 from motcua.dossiers.slips import slip_pdf
 from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
 from motcua.organizations.models import Agency
@@ -649,8 +651,51 @@ def counter_form(request: HttpRequest, desk: Desk, procedure: str) -> HttpRespon
         "version": version,
         "form": form,
         "paper_rows": form.bound_paper_rows(),
+        "walk_in": bo_forms.WalkInSlipForm(prefix="walkin"),
     }
     return _render(request, desk, "backoffice/counter_form.html", context, status)
+
+
+@require_POST
+@official_required
+def counter_walk_in_slip(request: HttpRequest, desk: Desk, procedure: str) -> HttpResponse:
+    """Form 02 or 03 for a person whose papers the desk does not receive: printed,
+    nothing recorded (no code, no clock; Decree 61/2018 art. 18(2))."""
+    version = procedure_get_current(code=procedure)
+    if version is None:
+        raise Http404
+    if Role.RECEIVING_OFFICER not in desk.roles:
+        return redirect("backoffice:counter")
+    form = bo_forms.WalkInSlipForm(request.POST, prefix="walkin")
+    if not form.is_valid():
+        communes = counter_communes(province_code=settings.MOTCUA_PROVINCE_CODE)
+        counter = bo_forms.CounterForm(
+            papers=list(version.papers.all()),
+            communes=communes,
+            appointment_needed=procedure_needs_appointment(version),
+        )
+        context = {
+            "nav": "counter",
+            "version": version,
+            "form": counter,
+            "paper_rows": counter.bound_paper_rows(),
+            "walk_in": form,
+        }
+        return _render(request, desk, "backoffice/counter_form.html", context, 400)
+    data = form.cleaned_data
+    context = walk_in_slip_context(
+        form=data["slip"],
+        agency=desk.agency,
+        procedure_version=version,
+        applicant_name=clean_text(data["applicant_name"]),
+        applicant_address=clean_text(data["applicant_address"]),
+        applicant_phone=data["applicant_phone"].strip(),
+        lines=data["lines"],
+        officer=request.user,
+        at=timezone.now(),
+    )
+    pdf = slip_pdf(form=data["slip"], context=context)
+    return _pdf(pdf, f"phieu-{data['slip']}-{version.procedure.code}.pdf")
 
 
 def _receive_at_counter(

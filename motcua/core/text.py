@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
-__all__ = ["clean_text", "fold", "tokens"]
+__all__ = ["clean_text", "fold", "nfc", "tokens"]
 
 # đ has no Unicode decomposition, so stripping marks leaves it alone; ð (eth) is
 # what some keyboards and OCR produce for it.
@@ -83,3 +84,15 @@ def clean_text(text: object) -> str:
     if not isinstance(text, str):
         return ""
     return unicodedata.normalize("NFC", text).strip()
+
+
+def nfc(value: Any) -> Any:
+    """`value` with every string in it (in lists and dicts too) in Unicode NFC, as typed
+    otherwise: for answers kept exactly as the person typed them."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(item) for item in value]
+    if isinstance(value, dict):
+        return {key: nfc(item) for key, item in value.items()}
+    return value

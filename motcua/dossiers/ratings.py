@@ -1,17 +1,27 @@
 """The applicant rates how their dossier was handled (Decree 61/2018, art. 33;
 Circular 01/2018/TT-VPCP).
 
-The nine indicators are each scored 2, 1 or 0:
- 1. total time against the legal time          — from the dossier: early 2, on time 1, late 0
- 2. time taken by each agency                  — from the steps of form 05: all early 2,
-                                                 none late 1, one late 0
- 3. contacts needed to complete the dossier    — asked
- 4. agencies contacted to complete it          — not asked (one-stop: the desk only)
- 5. received, handled, returned at the desk    — not asked
- 6. the procedure made public                  — asked
- 7. officers' attitude                         — asked
- 8. handling of feedback and complaints        — not asked (there is no complaint here)
- 9. online public service                      — asked
+The nine indicators of Circular 01/2018/TT-VPCP art. 13 are each scored 2, 1 or 0; art. 14
+says which are scored per dossier (1, 2, 3, 4, 6, 7) and which per agency (5, 8, 9, and 6
+again), and which the applicant's evaluation collects (1, 3, 4, 7). What citizens evaluate
+is Decree 61/2018 art. 31; art. 15 of the Circular averages the scores.
+ 1. total time against the legal time       — from the dossier: earlier 2, on time 1, late 0
+                                              (the one timing rule: an apology is still late)
+ 2. time taken by each agency               — from the steps of form 05: all early 2,
+                                              none late 1, one late 0
+ 3. contacts needed to complete the dossier — asked: none 2, once 1, more than once 0
+                                              (not counting the applicant's own mistakes)
+ 4. agencies contacted to complete it       — asked: none 2, only the one-stop desk 1,
+                                              more than one 0
+ 5. received, handled, returned at the desk — per agency, not asked
+ 6. the procedure made public               — asked: at the office and online 2, one of
+                                              them 1, missing or wrong 0
+ 7. officers' attitude                      — asked whether an officer harassed or made
+                                              trouble (yes 0); no: 2 when indicator 1 is
+                                              2 (handled early), else 1
+ 8. handling of feedback and complaints     — per agency, not asked
+ 9. online public service                   — per agency (share of procedures and dossiers
+                                              online, late online dossiers), not asked
 plus the overall satisfaction (very satisfied 2, satisfied 1, not satisfied 0), which is
 also kept on `Dossier.rating` (the value the import and the reports read).
 
@@ -39,6 +49,8 @@ from motcua.dossiers.models import Dossier, DossierRating, NationalStatus, Outco
 from motcua.dossiers.timing import deadline_timing, dossier_timing
 
 MAX_CHANGES = 1
+# The answer "no complaint" to indicator 7, scored from the dossier's times on saving.
+ATTITUDE_FINE = 1
 MAX_COMMENT = 1000
 
 
@@ -53,27 +65,32 @@ class RatingQuestion:
 
 QUESTIONS: tuple[RatingQuestion, ...] = (
     RatingQuestion(
-        field="attitude",
-        indicator="7",
-        question=gettext_lazy("Were the officers polite and were their explanations clear?"),
-        hint="",
-        options=(
-            (2, gettext_lazy("Yes, polite and clear")),
-            (1, gettext_lazy("Partly")),
-            (0, gettext_lazy("No")),
-        ),
-    ),
-    RatingQuestion(
         field="contacts",
         indicator="3",
         question=gettext_lazy(
             "How many times did you have to contact the office to complete your dossier?"
         ),
-        hint=gettext_lazy("Count visits, calls and online messages."),
+        hint=gettext_lazy(
+            "Count visits, calls and online messages to add or correct papers, except "
+            "when the mistake was yours."
+        ),
+        # Art. 13(3): none 2, only once 1, more than once 0.
         options=(
-            (2, gettext_lazy("Not at all, or once")),
-            (1, gettext_lazy("Twice")),
-            (0, gettext_lazy("Three times or more")),
+            (2, gettext_lazy("Not at all")),
+            (1, gettext_lazy("Once")),
+            (0, gettext_lazy("More than once")),
+        ),
+    ),
+    RatingQuestion(
+        field="agencies_contacted",
+        indicator="4",
+        question=gettext_lazy("Which offices did you have to go to or contact?"),
+        hint="",
+        # Art. 13(4): none 2, only the one-stop desk 1, more than one 0.
+        options=(
+            (2, gettext_lazy("None: everything was done online")),
+            (1, gettext_lazy("Only the one-stop desk")),
+            (0, gettext_lazy("The one-stop desk and another office")),
         ),
     ),
     RatingQuestion(
@@ -83,21 +100,26 @@ QUESTIONS: tuple[RatingQuestion, ...] = (
             "Was it easy to find out which papers were needed, the fee and the time?"
         ),
         hint="",
+        # Art. 13(6): posted at the office and online 2, one of the two 1, else 0.
         options=(
-            (2, gettext_lazy("Yes, everything was published")),
-            (1, gettext_lazy("Some of it was missing or hard to find")),
-            (0, gettext_lazy("No, I could not find it")),
+            (2, gettext_lazy("Yes, at the office and online")),
+            (1, gettext_lazy("Only at the office, or only online")),
+            (0, gettext_lazy("No: it was missing, wrong or out of date")),
         ),
     ),
     RatingQuestion(
-        field="online_service",
-        indicator="9",
-        question=gettext_lazy("Was filing and following your dossier online easy?"),
+        field="attitude",
+        indicator="7",
+        question=gettext_lazy(
+            "Did an officer harass you, make things difficult or ask for anything the "
+            "rules do not require?"
+        ),
         hint="",
+        # Art. 13(7): such a complaint 0; none: 2 if handled before the appointment,
+        # else 1 — the answer "no" is completed from the dossier's own times.
         options=(
-            (2, gettext_lazy("Yes, easy")),
-            (1, gettext_lazy("It worked, with some difficulty")),
-            (0, gettext_lazy("No, it was hard")),
+            (ATTITUDE_FINE, gettext_lazy("No")),
+            (0, gettext_lazy("Yes")),
         ),
     ),
     RatingQuestion(
@@ -221,6 +243,8 @@ def rating_save(
         rating.comment = comment
         rating.total_time = _total_time_score(locked)
         rating.agency_time = _agency_time_score(locked)
+        if rating.attitude == ATTITUDE_FINE and rating.total_time == 2:
+            rating.attitude = 2  # no complaint and handled before the appointment
         rating.save()
         Dossier.objects.filter(pk=locked.pk).update(rating=clean["satisfaction"])
     dossier.rating = clean["satisfaction"]

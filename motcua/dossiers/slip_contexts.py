@@ -258,3 +258,47 @@ def slip_context_for(*, dossier: Dossier, form: str = "01", tracking_url: str = 
     if form not in slip_forms(dossier=dossier):
         return None
     return _SLIP_BUILDERS[form](dossier, _slip_common(dossier, tracking_url))
+
+
+def walk_in_slip_context(
+    *,
+    form: str,
+    agency: Agency,
+    procedure_version: ProcedureVersion,
+    applicant_name: str,
+    applicant_address: str,
+    applicant_phone: str,
+    lines: list[str],
+    officer: Any,
+    at: datetime,
+) -> Any:
+    """Form 02 (what is missing, and why) or 03 (the reasons) for a person at the counter
+    whose papers are not received (Decree 61/2018 art. 18(2)(b)–(c)): nothing is
+    recorded as a dossier, there is no code and the clock does not start."""
+    from motcua.dossiers.slips import SlipApplicant, SlipContext
+
+    if form not in ("02", "03"):
+        raise ValueError(form)
+    texts = [line.strip() for line in lines if line.strip()]
+    base = SlipContext(
+        agency=slip_agency(agency),
+        procedure_name=procedure_version.name,
+        applicant=SlipApplicant(
+            name=applicant_name, address=applicant_address, phone=applicant_phone
+        ),
+        processing_time_text=_legal_time_text(procedure_version),
+        officer_name=_person(officer),
+        issued_at=at,
+    )
+    if form == "02":
+        contact = ", ".join(
+            part
+            for part in (
+                _person(officer),
+                agency.name,
+                f"điện thoại {agency.phone}" if agency.phone else "",
+            )
+            if part
+        )
+        return replace(base, missing=[_missing_line(line) for line in texts], contact=contact)
+    return replace(base, reasons=texts)

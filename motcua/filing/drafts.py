@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from motcua.accounts.services import citizen_profile_fill
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPaper
+from motcua.core.text import nfc
 from motcua.dossiers import validation
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
 from motcua.dossiers.services import Applicant, PaperInput, dossier_file_online
@@ -222,7 +223,9 @@ def draft_start(
 
 
 def draft_save_answer(*, draft: Draft, page_id: str, raw: Any) -> None:
-    """Keep what was typed on a page, checked or not (autosave uses this too)."""
+    """Keep what was typed on a page, checked or not (autosave uses this too), in
+    Unicode NFC: a phone keyboard's combining marks and composed letters become one."""
+    raw = nfc(raw)
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.dossier_id:

@@ -2,6 +2,7 @@
 
 import io
 import re
+import unicodedata
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -176,3 +177,45 @@ def test_uploads_are_recognised_by_their_first_bytes():
     assert sniff_upload(b"\x00\x00\x00\x18ftypheic\x00\x00") == "heic"
     assert sniff_upload(b"<html><script>") is None
     assert sniff_upload(b"MZ\x90\x00") is None
+
+
+def test_an_incomplete_or_refused_walk_in_gets_form_02_or_03_and_nothing_is_received(login):
+    """Decree 61/2018 art. 18(2)(b)–(c): the person leaves with the printed form; no
+    dossier, no code, no clock."""
+    from pypdf import PdfReader
+
+    client = login("batxat.tiepnhan")
+    url = f"/mot-cua/tiep-nhan/{BIRTH}/khong-tiep-nhan/"
+    page = text(client.get(f"/mot-cua/tiep-nhan/{BIRTH}/"))
+    assert url in page
+    guide = client.post(
+        url,
+        {
+            "walkin-slip": "02",
+            "walkin-applicant_name": "Sùng Thị Dua",
+            "walkin-applicant_phone": "0987654321",
+            "walkin-lines": "Giấy chứng sinh: bản chính, không phải bản chụp\n"
+            "Tờ khai: thiếu chữ ký",
+        },
+    )
+    assert guide.status_code == 200 and guide["Content-Type"] == "application/pdf"
+    printed = unicodedata.normalize("NFC", " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(guide.content)).pages
+    ))
+    assert "PHIẾU YÊU CẦU BỔ SUNG" in printed and "Tờ khai Thiếu chữ ký" in printed
+    assert "Sùng Thị Dua" in printed and "Ông/Bà liên hệ Nguyễn Thị Hoa" in printed
+    refusal = client.post(
+        url,
+        {
+            "walkin-slip": "03",
+            "walkin-applicant_name": "Sùng Thị Dua",
+            "walkin-lines": "Không thuộc thẩm quyền của xã",
+        },
+    )
+    printed = unicodedata.normalize(
+        "NFC", " ".join(PdfReader(io.BytesIO(refusal.content)).pages[0].extract_text().split())
+    )
+    assert "TỪ CHỐI" in printed and "Không thuộc thẩm quyền của xã" in printed
+    empty = client.post(url, {"walkin-slip": "02", "walkin-applicant_name": "Dua"})
+    assert empty.status_code == 400 and empty.context["walk_in"].errors["lines"]
+    assert not Dossier.objects.exists()

@@ -322,7 +322,7 @@ def test_a_stale_result_upload_stores_nothing(citizen, file_for, officials):
 
 # --- the rating --------------------------------------------------------------------------
 
-ANSWERS = {"attitude": "2", "contacts": "2", "publication": "1", "online_service": "2",
+ANSWERS = {"attitude": "1", "contacts": "2", "publication": "1", "agencies_contacted": "1",
            "satisfaction": "2"}
 
 
@@ -349,8 +349,10 @@ def test_rating_asks_five_questions_and_names_what_is_missing(citizen, file_for,
     url = f"/ho-so-cua-toi/{dossier.code}/danh-gia/"
     page = text(client.get(url))
     assert page.count("<fieldset") == 5 and page.count("<legend>") == 5
-    assert "Were the officers polite and were their explanations clear?" in page
-    bad = client.post(url, {"saves": "0", "attitude": "2", "contacts": "7"})
+    # Circular 01 art. 13(7): the question is about harassment, not politeness.
+    assert "Did an officer harass you" in page
+    assert "More than once" in page  # art. 13(3): more than one contact scores 0
+    bad = client.post(url, {"saves": "0", "attitude": "1", "contacts": "7"})
     assert bad.status_code == 400
     body = text(bad)
     assert "Choose one of the answers shown." in body and "Choose one answer." in body
@@ -366,11 +368,12 @@ def test_a_rating_is_saved_once_per_submit_and_changed_at_most_once(
     url = f"/ho-so-cua-toi/{dossier.code}/danh-gia/"
     assert client.post(url, {**ANSWERS, "saves": "0", "comment": "Nhanh"}).status_code == 302
     rating = DossierRating.objects.get(dossier=dossier)
-    assert (rating.attitude, rating.publication, rating.satisfaction, rating.changes) == (
-        2, 1, 2, 0
-    )
+    assert (rating.publication, rating.agencies_contacted, rating.satisfaction) == (1, 1, 2)
+    assert rating.changes == 0
     assert rating.total_time in (0, 1, 2)  # from the dossier's own times
-    assert rating.agencies_contacted is None  # not asked
+    # No complaint: 2 when handled before the appointment (art. 13(7)), else 1.
+    assert rating.attitude == (2 if rating.total_time == 2 else 1)
+    assert rating.online_service is None  # an agency's indicator (art. 14), not asked
     assert fresh(dossier).rating == 2
     # The same form again (double click): not a change.
     client.post(url, {**ANSWERS, "saves": "0", "satisfaction": "0"})
