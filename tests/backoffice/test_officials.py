@@ -13,10 +13,16 @@ def test_demo_officials_load_is_idempotent(demo, agencies):
     logins = demo_officials_load()
     assert RoleAssignment.objects.count() == before
     usernames = [username for username, _password, _what in logins]
-    assert len(usernames) == len(set(usernames)) == 16
-    assert {"batxat.tiepnhan", "laocai.pheduyet", "tinh.chuyenvien", "tinh.quantritinh"} <= set(
-        usernames
-    )
+    # 3 teams of 5, the commune police of the 2 communes (2 each), the province admin.
+    assert len(usernames) == len(set(usernames)) == 20
+    assert {
+        "batxat.tiepnhan",
+        "laocai.pheduyet",
+        "tinh.chuyenvien",
+        "tinh.quantritinh",
+        "batxat.congan.chuyenvien",
+        "laocai.congan.pheduyet",
+    } <= set(usernames)
     assert all(password == DEMO_PASSWORD for _u, password, _w in logins)
     officer = RoleAssignment.objects.get(user__username="batxat.tiepnhan")
     assert (officer.agency, officer.role) == (agencies["batxat_desk"], Role.RECEIVING_OFFICER)
