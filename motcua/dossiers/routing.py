@@ -113,3 +113,21 @@ def competent_agency_for(
     if found is not None and (Level.PROVINCE in levels or home is None):
         return found
     return receiving_agency
+
+
+def step_agency_for(*, competent_agency: Agency, agency_type: str) -> Agency | None:
+    """The agency of `agency_type` that holds a liên thông step of a dossier the
+    competent agency handles: the one in the same commune for a commune-level type,
+    else the province's (the only one of its type, or the one whose name the competent
+    agency's procedure text does not decide: none)."""
+    unit = competent_agency.unit
+    if agency_type in COMMUNE_AGENCY_TYPES:
+        commune = unit if unit.level == UnitLevel.COMMUNE else None
+        return _agency_in(commune, agency_type)
+    province = _province_of(unit)
+    if province is None:
+        return None
+    found = list(
+        Agency.objects.filter(unit=province, type=agency_type, is_active=True).order_by("code")[:2]
+    )
+    return found[0] if len(found) == 1 else None

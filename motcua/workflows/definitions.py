@@ -7,7 +7,9 @@ A definition is plain data (JSON):
       "states": {                              # processing steps of this workflow
         "<step>": {"label": str, "status": 2 | 4, "role": <Role>,
                    "sla_share": float,         # share of the legal time for this step
-                   "sla_working_days": int},   # or a fixed deadline (consultation)
+                   "sla_working_days": int,    # or a fixed deadline (consultation)
+                   "agency_type": <AgencyType>}, # held by another agency (liên thông):
+                                               # the one of that type near the dossier
       },
       "actions": {
         "<action>": {"label": str, "from": [<step>, ...], "to": <step> | "decided",
@@ -34,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role
 from motcua.dossiers.models import NationalStatus
+from motcua.organizations.models import AgencyType
 
 # Built-in steps and the national status each one shows.
 SUBMITTED = "submitted"
@@ -102,6 +105,8 @@ def workflow_validate(definition: Any) -> None:
             errors.append(_("%s: 'sla_working_days' must be a positive whole number.") % where)
         if not isinstance(state.get("label"), str) or not state["label"].strip():
             errors.append(_("%s: 'label' must not be empty.") % where)
+        if "agency_type" in state and state["agency_type"] not in AgencyType.values:
+            errors.append(_("%s: 'agency_type' must be a known agency type.") % where)
     start = definition.get("start")
     if start not in states:
         errors.append(_("'start' must name one of the steps."))

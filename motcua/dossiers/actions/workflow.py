@@ -3,7 +3,10 @@ generic action for every action a workflow document defines (not registered by k
 the key and its rules come from the data, motcua.workflows.definitions).
 
 A consultation action needs `consult_agency`; the consulted agency keeps the dossier
-until an action leaves the consulting step. An action leading to "decided" grants the
+until an action leaves the consulting step. A step whose definition names an
+`agency_type` is held by that agency (liên thông in sequence): the dossier is handed
+over to it on entry and back on leaving, each hand-over an event of its own, and the
+step has its share of the legal time (form 05). An action leading to "decided" grants the
 request (a refusal is the built-in `refuse`). `assignee` hands the next step to a
 named official who holds the step's role.
 """
@@ -27,6 +30,7 @@ from motcua.dossiers.actions.base import (
     set_state,
 )
 from motcua.dossiers.models import Dossier, Outcome
+from motcua.dossiers.routing import step_agency_for
 from motcua.workflows.definitions import DECIDED
 
 
@@ -81,6 +85,19 @@ class WorkflowTransition(Action):
             _check_assignee(dossier, ctx.definition, self.to, assignee)
             dossier.assignee = assignee
             data["assignee"] = assignee.pk
+        holder_type = (ctx.definition["states"].get(self.to) or {}).get("agency_type")
+        if holder_type:
+            # A liên thông step held by another agency: hand the dossier over to it.
+            holder = step_agency_for(
+                competent_agency=dossier.competent_agency, agency_type=holder_type
+            )
+            if holder is None:
+                raise ActionNotAllowed(
+                    _("No active agency of the kind this step needs can take the dossier.")
+                )
+            dossier.consult_agency = holder
+            data["consult_agency"] = holder.pk
+            data["handed_to"] = holder.name
         note = str(ctx.params.get("note") or "").strip()
         set_state(ctx, self.to)
         if self.to != DECIDED:
