@@ -24,6 +24,54 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Modules of tens of seconds (real Chromium, real servers, a real Huey consumer).
+SLOW_MARKERS = ("browser", "live_server")
+SLOW_MODULES = {"test_worker_kill.py"}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return item.path.name in SLOW_MODULES or any(
+        item.get_closest_marker(name) for name in SLOW_MARKERS
+    )
+
+
+def _needs_real_transactions(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    return (
+        "transactional_db" in names
+        or "live_server" in names
+        or bool(marker and marker.kwargs.get("transaction"))
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One file after another, slow files first, real-transaction tests first in a file.
+
+    pytest-django's own order (every test with `db`, then those with real transactions,
+    then the rest) cannot hold under xdist: `make test` runs two workers, each taking
+    whole files (`--dist loadfile --no-loadscope-reorder`) in this order. Slow files
+    first, so the workers finish together instead of one waiting on a long file picked
+    up last. Within a file, tests that need real transactions first: module-scoped
+    fixtures (_demo_loaded, dossiers' _world_seeded) keep an outer transaction open from
+    their first test to the file's last, and such a test must not run inside it. The
+    same order without xdist, so that a serial run is not another case.
+    """
+    first_seen: dict[object, int] = {}
+    slow: set[object] = set()
+    for index, item in enumerate(items):
+        first_seen.setdefault(item.path, index)
+        if _is_slow(item):
+            slow.add(item.path)
+    items.sort(
+        key=lambda item: (
+            item.path not in slow,
+            first_seen[item.path],
+            not _needs_real_transactions(item),
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -45,9 +93,10 @@ def page(browser):
 @pytest.fixture
 def assert_accessible():
     """`assert_accessible(page)`: zero axe-core WCAG 2.2 AA violations (tests/portal/a11y.py)."""
-    from portal.a11y import assert_accessible  # tests/ is on sys.path: this conftest's folder
+    from portal.a11y import assert_accessible, close_copy_tab  # tests/ is on sys.path
 
-    return assert_accessible
+    yield assert_accessible
+    close_copy_tab()
 
 
 @pytest.fixture(autouse=True)

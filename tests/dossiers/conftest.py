@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone, translation
 
 from motcua.accounts.models import Role, RoleAssignment
@@ -136,7 +137,19 @@ class World:
         return self.agencies[code]
 
 
-def build_world() -> World:
+ROLES = {
+    # name: (agency code, role)
+    "desk": ("000.01.32.H37", Role.RECEIVING_OFFICER),
+    "specialist": ("000.01.31.H37", Role.SPECIALIST),
+    "approver": ("000.01.31.H37", Role.APPROVER),
+    "police": ("000.01.33.H37", Role.SPECIALIST),
+    "desk2": ("000.02.32.H37", Role.RECEIVING_OFFICER),
+    "province_desk": ("000.00.01.H37", Role.RECEIVING_OFFICER),
+    "admin": ("000.00.00.H37", Role.PROVINCE_ADMIN),
+}
+
+
+def seed_world() -> None:
     """Units, agencies, calendar, catalog, workflows and officials (no clock needed)."""
     units_import_current(province_codes=["15"])
     demo_agencies_load(province_code="15")
@@ -146,31 +159,44 @@ def build_world() -> World:
     ProcedureVersion.objects.filter(procedure__code=LAND).update(
         workflow=workflow_latest(code=CONSULTATION_WORKFLOW)
     )
+    agencies = {a.code: a for a in Agency.objects.all()}
+    User = get_user_model()
+    for name, (code, role) in ROLES.items():
+        user = User.objects.create_user(username=name, password="x")
+        RoleAssignment.objects.create(user=user, agency=agencies[code], role=role)
+    User.objects.create_user(username="citizen", password="x")
+
+
+def load_world() -> World:
+    """Fresh instances of what seed_world() stored."""
     procedures = {
         p.code: ProcedureVersion.objects.select_related("workflow").get(pk=p.current_id)
         for p in Procedure.objects.all()
     }
     agencies = {a.code: a for a in Agency.objects.select_related("unit")}
-    User = get_user_model()
-    users: dict[str, Any] = {}
-    roles = {
-        # name: (agency code, role)
-        "desk": ("000.01.32.H37", Role.RECEIVING_OFFICER),
-        "specialist": ("000.01.31.H37", Role.SPECIALIST),
-        "approver": ("000.01.31.H37", Role.APPROVER),
-        "police": ("000.01.33.H37", Role.SPECIALIST),
-        "desk2": ("000.02.32.H37", Role.RECEIVING_OFFICER),
-        "province_desk": ("000.00.01.H37", Role.RECEIVING_OFFICER),
-        "admin": ("000.00.00.H37", Role.PROVINCE_ADMIN),
-    }
-    for name, (code, role) in roles.items():
-        user = User.objects.create_user(username=name, password="x")
-        RoleAssignment.objects.create(user=user, agency=agencies[code], role=role)
-        users[name] = user
-    users["citizen"] = User.objects.create_user(username="citizen", password="x")
-    return World(procedures=procedures, agencies=agencies, users=users)
+    names = [*ROLES, "citizen"]
+    by_name = get_user_model().objects.in_bulk(names, field_name="username")
+    return World(procedures, agencies, users={name: by_name[name] for name in names})
+
+
+def build_world() -> World:
+    seed_world()
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def _world_seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    # Seeding takes about a second (the agencies mostly): do it once per module, at the
+    # tests' clock, inside a transaction rolled back at the end; each test runs in a
+    # savepoint of its own and gets fresh instances (tests change and save them).
+    with django_db_blocker.unblock(), transaction.atomic():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(timezone, "now", lambda: Clock().now)
+            seed_world()
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def world(db: None, clock: Clock) -> World:
-    return build_world()
+def world(_world_seeded: None, db: None, clock: Clock) -> World:
+    return load_world()

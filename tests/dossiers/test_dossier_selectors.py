@@ -169,6 +169,16 @@ def test_step_deadlines_of_a_dossier_with_a_fee(world, clock):
             at(2026, 2, 25, 15, 0),
             "early",
         ),
+        # Back to the desk to return the result, by the legal due moment: the
+        # appointment (24/2 16:10) + the fee wait (Mon 6 h, Tue 8 h, Wed 3 h).
+        (
+            "decided",
+            at(2026, 2, 25, 15, 0),
+            at(2026, 2, 25, 15, 0),
+            at(2026, 2, 27, 7, 10),
+            None,
+            "",
+        ),
     ]
     assert [r.label for r in rows] == [
         "Chờ chuyển xử lý",
@@ -176,6 +186,7 @@ def test_step_deadlines_of_a_dossier_with_a_fee(world, clock):
         "Waiting for the fee to be paid",
         "Đang thẩm định",
         "Chờ phê duyệt",
+        "Returning the result",
     ]
     assert rows[0].handed_over_by == u["desk"] and rows[0].done_by == u["desk"]
     assert rows[0].agency.code == "000.01.31.H37" and rows[2].agency is None

@@ -42,28 +42,63 @@ def axe_violations(page) -> list[dict]:
     return _violations_of_copy(page)
 
 
-def _violations_of_copy(page) -> list[dict]:
-    url = page.url.split("#")[0]
-    html = page.content().replace("<noscript>", "<div>").replace("</noscript>", "</div>")
-    html = _INLINE_SCRIPT.sub("", html)
+class _CopyTab:
+    """The sibling tab axe runs in for pages without scripts, reused until
+    `close_copy_tab()` (at the end of each test): a new context per check costs a new
+    renderer process and a cold compile of axe-core, about a second a page. The copy
+    itself is rebuilt from the page every time."""
 
-    def serve(route) -> None:
+    def __init__(self, browser) -> None:
+        self.browser = browser
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.url = ""
+        self.html = ""
+        self.page.route("**/*", self._serve)
+
+    def _serve(self, route) -> None:
         request = route.request
-        if request.url.split("#")[0] == url and request.resource_type == "document":
-            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        if request.url.split("#")[0] == self.url and request.resource_type == "document":
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self.html)
         elif request.resource_type == "script":
             route.abort()
         else:
             route.continue_()
 
-    context = page.context.browser.new_context(viewport=page.viewport_size)
-    try:
-        copy = context.new_page()
-        copy.route("**/*", serve)
-        copy.goto(url)
-        return _axe.run(copy, options=_OPTIONS).response["violations"]
-    finally:
-        context.close()
+    def close(self) -> None:
+        if self.browser.is_connected():
+            self.context.close()
+
+    def usable_for(self, browser) -> bool:
+        return self.browser is browser and browser.is_connected() and not self.page.is_closed()
+
+    def violations(self, url: str, html: str, viewport) -> list[dict]:
+        self.url, self.html = url, html
+        self.page.set_viewport_size(viewport or {"width": 1280, "height": 720})  # as new
+        self.page.goto(url)
+        return _axe.run(self.page, options=_OPTIONS).response["violations"]
+
+
+_copy_tab: _CopyTab | None = None
+
+
+def _violations_of_copy(page) -> list[dict]:
+    global _copy_tab
+    url = page.url.split("#")[0]
+    html = page.content().replace("<noscript>", "<div>").replace("</noscript>", "</div>")
+    html = _INLINE_SCRIPT.sub("", html)
+    browser = page.context.browser
+    if _copy_tab is None or not _copy_tab.usable_for(browser):
+        _copy_tab = _CopyTab(browser)
+    return _copy_tab.violations(url, html, page.viewport_size)
+
+
+def close_copy_tab() -> None:
+    """Close the sibling tab (and its connections to the test's server), if one is open."""
+    global _copy_tab
+    if _copy_tab is not None:
+        tab, _copy_tab = _copy_tab, None
+        tab.close()
 
 
 def violations_report(violations: list[dict]) -> str:
