@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import FeeChannel, FeeKind, FeeStatus, Level, OnlineLevel, PaperForm
 from motcua.core.calendar import Duration, DurationKind
+from motcua.core.text import fold_chars
 from motcua.organizations.models import AgencyType
 
 __all__ = [
@@ -48,23 +49,6 @@ __all__ = [
 def clean_text(text: str) -> str:
     """NFC, one space between words, no leading or trailing space."""
     return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def _fold_char(ch: str) -> str:
-    low = ch.lower()
-    if len(low) != 1:  # e.g. "İ" lowers to two characters: keep positions instead
-        low = ch
-    if low in "đð":
-        return "d"
-    base = unicodedata.normalize("NFD", low)
-    if len(base) > 1 and all(unicodedata.combining(c) for c in base[1:]):
-        return base[0]
-    return low
-
-
-def _fold(text: str) -> str:
-    """Fold `text` (already cleaned) character by character: same length, same positions."""
-    return "".join(_fold_char(ch) for ch in text)
 
 
 def _lower(text: str) -> str:
@@ -158,7 +142,7 @@ def parse_processing_time(text: str | None) -> TimeParse:
     if text is None or not text.strip():
         return TimeParse(None, [], [])
     original = clean_text(text)
-    folded = _fold(original)
+    folded = fold_chars(original)
     problems: list[str] = []
 
     # Extensions first: the amounts inside them are not the processing time.
@@ -348,7 +332,7 @@ def parse_fee(text: str | None) -> FeeParse:
     if text is None or not text.strip():
         return FeeParse(str(FeeStatus.UNKNOWN), [], [])
     original = clean_text(text)
-    folded = _fold(original)
+    folded = fold_chars(original)
     if _FREE_RE.match(folded):
         return FeeParse(str(FeeStatus.FREE), [], [])
 
@@ -357,7 +341,7 @@ def parse_fee(text: str | None) -> FeeParse:
     group_of: list[str | None] = []  # label of each item, for caps
 
     for label, start, end in _fee_segments(original):
-        folded_label = _fold(label) if label else ""
+        folded_label = fold_chars(label) if label else ""
         channel = FeeChannel.ANY
         place = label or ""
         if "truc tuyen" in folded_label:
@@ -516,7 +500,7 @@ def parse_levels(text: str | None) -> LevelsParse:
     if text is None or not text.strip():
         return LevelsParse([], [])
     original = clean_text(text)
-    folded = _fold(original)
+    folded = fold_chars(original)
     levels = [str(level) for level, pattern in _LEVEL_PATTERNS if pattern.search(folded)]
     problems = []
     if re.search(r"\bcap huyen\b", folded):
@@ -557,7 +541,7 @@ _AGENCY_PATTERNS: list[tuple[str, re.Pattern[str], bool]] = [
 
 
 def _agency_types_in(original: str) -> list[str]:
-    folded, lower = _fold(original), _lower(original)
+    folded, lower = fold_chars(original), _lower(original)
     found = []
     for agency_type, pattern, on_folded in _AGENCY_PATTERNS:
         if pattern.search(folded if on_folded else lower) and agency_type not in found:
@@ -614,7 +598,7 @@ def parse_online_level(value: str | None, *, full_process_online: bool | None = 
     problems: list[str] = []
     if value is not None and value.strip():
         original = clean_text(value)
-        folded = _fold(original)
+        folded = fold_chars(original)
         matches = [lvl for prefix, lvl in _ONLINE_LEVELS if folded.startswith(prefix)]
         if matches:
             level = matches[0]
@@ -677,7 +661,7 @@ def parse_paper(text: str) -> PaperParse:
     only when it is the only one. Anything else stays in the name, form unspecified.
     """
     original = clean_text(text)
-    folded = _fold(original)
+    folded = fold_chars(original)
     problems: list[str] = []
 
     portal = _PORTAL_COUNTS_RE.search(folded)

@@ -15,7 +15,6 @@ daylight saving since 1975, so wall-clock arithmetic is exact.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from motcua.core.text import fold
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -273,13 +274,6 @@ def working_time_between(
 # --- parsing the law's wording ------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Lower case, no diacritics (đ → d), single spaces: 'Ngày làm việc' → 'ngay lam viec'."""
-    text = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d")
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.replace(".", " ").split())
-
-
 # No law gives more; a bigger number is a typo and would make the walks needlessly long.
 MAX_AMOUNT = 9999
 # Lead-ins the law puts before the number: "không quá", "trong vòng", "trong thời hạn", "tối đa".
@@ -309,7 +303,9 @@ def parse_duration(text: str) -> Duration:
     "trong ngày", "ngay trong ngày" (any case, composed or decomposed Unicode, with or
     without diacritics). Bare "giờ" is refused: the law counts hours in working hours.
     """
-    folded = _fold(text)
+    if re.search(r"[-−]\s*\d", text):  # folding drops signs: a negative time is refused here
+        raise ValueError(f"The processing time {text!r} cannot be negative.")
+    folded = fold(text)
     if _SAME_DAY_RE.match(folded):
         return Duration(DurationKind.SAME_DAY)
     match = _AMOUNT_RE.match(folded)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["clean_text", "fold", "nfc", "tokens"]
+__all__ = ["clean_text", "fold", "fold_chars", "nfc", "tokens"]
 
 # đ has no Unicode decomposition, so stripping marks leaves it alone; ð (eth) is
 # what some keyboards and OCR produce for it.
@@ -96,3 +96,21 @@ def nfc(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: nfc(item) for key, item in value.items()}
     return value
+
+
+def _fold_char(ch: str) -> str:
+    low = ch.lower()
+    if len(low) != 1:  # e.g. "İ" lowers to two characters: keep positions instead
+        low = ch
+    if low in "đð":
+        return "d"
+    base = unicodedata.normalize("NFD", low)
+    if len(base) > 1 and all(unicodedata.combining(c) for c in base[1:]):
+        return base[0]
+    return low
+
+
+def fold_chars(text: str) -> str:
+    """`fold` letter by letter, keeping every position (of NFC text): a match found in
+    the folded text slices the original at the same places (reading legal prose)."""
+    return "".join(_fold_char(ch) for ch in text)
