@@ -97,7 +97,6 @@ class Action:
     danger: ClassVar[bool] = False  # ends or turns back the dossier: a red button
     template: ClassVar[str] = ""  # notification template
     slip: ClassVar[str] = ""  # the Circular 01 form the act issues
-    pauses: ClassVar[bool] = False  # the applicant has the dossier: the clock stops
 
     def role_options(self, dossier: Dossier) -> list[tuple[Agency | None, list[str]]] | None:
         """Who may act, when no Party says it: (agency, roles) pairs, any one enough."""
@@ -148,3 +147,23 @@ def set_state(ctx: Context, state: str) -> None:
 
     ctx.dossier.state = state
     ctx.dossier.status = status_of(ctx.definition, state)
+
+
+def missing_clean(params: dict[str, Any]) -> dict[str, Any]:
+    """Form 02's input: every missing or incorrect paper (and why), whom to ask."""
+    from django.utils.translation import gettext as _
+
+    missing = clean_list(params.get("missing"))
+    if not missing:
+        raise ActionNotAllowed(_("List every missing or incorrect paper (form 02)."))
+    return {**params, "missing": missing, "contact": str(params.get("contact", "")).strip()}
+
+
+def reasons_clean(params: dict[str, Any]) -> dict[str, Any]:
+    """Form 03's input (and any answer that must give reasons): at least one reason."""
+    from django.utils.translation import gettext as _
+
+    reasons = clean_list(params.get("reasons"))
+    if not reasons:
+        raise ActionNotAllowed(_("Give at least one reason for refusing the dossier."))
+    return {**params, "reasons": reasons}

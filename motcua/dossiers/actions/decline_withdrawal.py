@@ -14,9 +14,9 @@ from motcua.dossiers.actions.base import (
     Context,
     Effect,
     Party,
+    reasons_clean,
     set_state,
 )
-from motcua.dossiers.actions.refuse_reception import reasons_clean
 from motcua.workflows.definitions import WITHDRAWAL_REQUESTED
 
 

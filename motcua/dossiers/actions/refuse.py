@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy
 
 from motcua.dossiers import timing
 from motcua.dossiers.actions import register
-from motcua.dossiers.actions.base import PROCESSING, Action, Context, Effect, Party, set_state
-from motcua.dossiers.actions.refuse_reception import reasons_clean
+from motcua.dossiers.actions.base import (
+    PROCESSING,
+    Action,
+    Context,
+    Effect,
+    Party,
+    reasons_clean,
+    set_state,
+)
 from motcua.dossiers.models import Outcome
 from motcua.workflows.definitions import DECIDED, FEE, SUPPLEMENT
 

@@ -5,28 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.dossiers.actions import register
 from motcua.dossiers.actions.base import (
     Action,
-    ActionNotAllowed,
     Context,
     Effect,
     Party,
-    clean_list,
+    reasons_clean,
     set_state,
 )
 from motcua.dossiers.models import Outcome
 from motcua.workflows.definitions import INCOMPLETE, NOT_RECEIVED, SUBMITTED
-
-
-def reasons_clean(params: dict[str, Any]) -> dict[str, Any]:
-    reasons = clean_list(params.get("reasons"))
-    if not reasons:
-        raise ActionNotAllowed(_("Give at least one reason for refusing the dossier."))
-    return {**params, "reasons": reasons}
 
 
 @register

@@ -33,7 +33,6 @@ class RequestFee(Action):
     party = Party.DESK
     form = "fee"
     template = "fee_requested"
-    pauses = True
 
     def clean(self, params: dict[str, Any]) -> dict[str, Any]:
         amount = params.get("amount_vnd")

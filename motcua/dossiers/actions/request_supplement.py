@@ -19,11 +19,10 @@ from motcua.dossiers.actions import register
 from motcua.dossiers.actions.base import (
     PROCESSING,
     Action,
-    ActionNotAllowed,
     Context,
     Effect,
     Party,
-    clean_list,
+    missing_clean,
 )
 from motcua.workflows.definitions import SUPPLEMENT
 
@@ -42,13 +41,9 @@ class RequestSupplement(Action):
     form = "supplement"
     template = "supplement_requested"
     slip = "02"
-    pauses = True
 
     def clean(self, params: dict[str, Any]) -> dict[str, Any]:
-        missing = clean_list(params.get("missing"))
-        if not missing:
-            raise ActionNotAllowed(_("List every missing or incorrect paper (form 02)."))
-        return {**params, "missing": missing, "contact": str(params.get("contact", "")).strip()}
+        return missing_clean(params)
 
     def apply(self, ctx: Context) -> Effect:
         dossier = ctx.dossier

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.dossiers.actions import register
 from motcua.dossiers.actions.base import (
     Action,
-    ActionNotAllowed,
     Context,
     Effect,
     Party,
-    clean_list,
+    missing_clean,
     set_state,
 )
 from motcua.workflows.definitions import INCOMPLETE, SUBMITTED
@@ -40,10 +38,7 @@ class ReturnIncomplete(Action):
     slip = "02"
 
     def clean(self, params: dict[str, Any]) -> dict[str, Any]:
-        missing = clean_list(params.get("missing"))
-        if not missing:
-            raise ActionNotAllowed(_("List every missing or incorrect paper (form 02)."))
-        return {**params, "missing": missing, "contact": str(params.get("contact", "")).strip()}
+        return missing_clean(params)
 
     def apply(self, ctx: Context) -> Effect:
         set_state(ctx, INCOMPLETE)
