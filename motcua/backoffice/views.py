@@ -52,7 +52,7 @@ from motcua.catalog.selectors import procedure_get_current
 from motcua.core.money import format_vnd
 from motcua.core.text import clean_text
 from motcua.dossiers.actions import definition_of
-from motcua.dossiers.actions.receive import appointment_needed, procedure_needs_appointment
+from motcua.dossiers.actions.receive import procedure_needs_appointment
 from motcua.dossiers.actions.runner import action_run
 from motcua.dossiers.models import Channel, Dossier, NationalStatus
 from motcua.dossiers.results import dossier_attach_result, result_attach_allowed
@@ -326,7 +326,7 @@ def _action_form(
             assignees=_assignees(dossier, choice),
         )
     elif kind == "receive":
-        kwargs["appointment_needed"] = appointment_needed(dossier)
+        kwargs["appointment_needed"] = procedure_needs_appointment(dossier.procedure_version)
     return bo_forms.ACTION_FORMS[kind](data, **kwargs)
 
 
@@ -620,14 +620,9 @@ def counter_form(request: HttpRequest, desk: Desk, procedure: str) -> HttpRespon
             % {"agency": desk.agency.name},
         )
         return redirect("backoffice:counter")
-    communes = counter_communes(province_code=settings.MOTCUA_PROVINCE_CODE)
-    papers = list(version.papers.all())
-    form = bo_forms.CounterForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-        papers=papers,
-        communes=communes,
-        appointment_needed=procedure_needs_appointment(version),
+    posted = request.method == "POST"
+    form = _counter_form(
+        version, request.POST if posted else None, request.FILES if posted else None
     )
     status = 200
     if request.method == "POST":
@@ -646,12 +641,34 @@ def counter_form(request: HttpRequest, desk: Desk, procedure: str) -> HttpRespon
                 )
                 return redirect("backoffice:dossier", code=dossier.code)
         status = 400
+    walk_in = bo_forms.WalkInSlipForm(prefix="walkin")
+    return _render_counter(request, desk, version, form, walk_in, status)
+
+
+def _counter_form(version: Any, data: Any = None, files: Any = None) -> bo_forms.CounterForm:
+    return bo_forms.CounterForm(
+        data,
+        files,
+        papers=list(version.papers.all()),
+        communes=counter_communes(province_code=settings.MOTCUA_PROVINCE_CODE),
+        appointment_needed=procedure_needs_appointment(version),
+    )
+
+
+def _render_counter(
+    request: HttpRequest,
+    desk: Desk,
+    version: Any,
+    form: bo_forms.CounterForm,
+    walk_in: bo_forms.WalkInSlipForm,
+    status: int,
+) -> HttpResponse:
     context = {
         "nav": "counter",
         "version": version,
         "form": form,
         "paper_rows": form.bound_paper_rows(),
-        "walk_in": bo_forms.WalkInSlipForm(prefix="walkin"),
+        "walk_in": walk_in,
     }
     return _render(request, desk, "backoffice/counter_form.html", context, status)
 
@@ -668,20 +685,7 @@ def counter_walk_in_slip(request: HttpRequest, desk: Desk, procedure: str) -> Ht
         return redirect("backoffice:counter")
     form = bo_forms.WalkInSlipForm(request.POST, prefix="walkin")
     if not form.is_valid():
-        communes = counter_communes(province_code=settings.MOTCUA_PROVINCE_CODE)
-        counter = bo_forms.CounterForm(
-            papers=list(version.papers.all()),
-            communes=communes,
-            appointment_needed=procedure_needs_appointment(version),
-        )
-        context = {
-            "nav": "counter",
-            "version": version,
-            "form": counter,
-            "paper_rows": counter.bound_paper_rows(),
-            "walk_in": form,
-        }
-        return _render(request, desk, "backoffice/counter_form.html", context, 400)
+        return _render_counter(request, desk, version, _counter_form(version), form, 400)
     data = form.cleaned_data
     context = walk_in_slip_context(
         form=data["slip"],

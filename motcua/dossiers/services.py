@@ -85,7 +85,6 @@ __all__ = [
     "dossier_return_result",
     "dossier_stop",
     "dossier_supplement_complete",
-    "dossier_withdraw",
 ]
 
 
@@ -477,19 +476,6 @@ def dossier_decline_withdrawal(
         expected_version=expected_version,
         reasons=reasons,
     )
-
-
-def dossier_withdraw(
-    *, dossier: Dossier, expected_version: int, reason: str, actor: User | None = None
-) -> Dossier:
-    """A withdrawal recorded at the counter in one go: the request (status 7), then the
-    desk's stop (status 8) — two events, as Decree 118/2025 art. 21 has it. `actor` must
-    be a receiving officer; an applicant online only requests (dossier_request_withdrawal)."""
-    with transaction.atomic():
-        dossier = dossier_request_withdrawal(
-            dossier=dossier, expected_version=expected_version, reason=reason, actor=actor
-        )
-        return dossier_stop(dossier=dossier, officer=actor, expected_version=dossier.lock_version)
 
 
 def dossier_refuse(

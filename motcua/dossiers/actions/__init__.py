@@ -117,15 +117,13 @@ def merge(definition: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-_MERGED: dict[tuple[int, int], dict[str, Any]] = {}
-
-
 def definition_of(workflow: Any) -> dict[str, Any]:
-    """The merged definition of a stored workflow (versions are immutable: cached)."""
-    key = (workflow.pk, workflow.version)
-    if key not in _MERGED or workflow.pk is None:
-        _MERGED[key] = merge(workflow.definition)
-    return _MERGED[key]
+    """The merged definition of a workflow, merged once per loaded instance (a stored
+    version is never edited, and a fresh instance never sees a stale merge)."""
+    merged = getattr(workflow, "_merged_definition", None)
+    if merged is None:
+        merged = workflow._merged_definition = merge(workflow.definition)
+    return merged
 
 
 def step_label(definition: dict[str, Any], state: str) -> str:

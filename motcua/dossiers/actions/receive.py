@@ -35,13 +35,9 @@ def procedure_needs_appointment(version: ProcedureVersion) -> bool:
     return timing.duration_of(kind=version.duration_kind, amount=version.duration_amount) is None
 
 
-def appointment_needed(dossier: Dossier) -> bool:
-    return procedure_needs_appointment(dossier.procedure_version)
-
-
 def appointment_error(dossier: Dossier, appointment: datetime | None, now: datetime) -> str:
     """Why an appointment the officer typed cannot be used ("" if it can)."""
-    if not appointment_needed(dossier):
+    if not procedure_needs_appointment(dossier.procedure_version):
         return ""
     if appointment is None:
         return _(
@@ -69,7 +65,7 @@ def receive(ctx: Context, *, appointment: datetime | None) -> dict[str, Any]:
         "due_at": iso(dossier.due_at),
         "transfer_at": iso(transfer),
         "competent_agency": dossier.competent_agency_id,
-        "appointment_set_by_officer": appointment_needed(dossier),
+        "appointment_set_by_officer": procedure_needs_appointment(dossier.procedure_version),
     }
 
 
