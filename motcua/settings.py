@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "motcua.filing",
     "motcua.notifications",
     "motcua.reporting",
+    "motcua.payments",
     "motcua.backoffice",
     "motcua.portal",
     "motcua.api",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("motcua.api.urls")),
+    path("api/thanh-toan/", include("motcua.api.urls_gateways")),
     path("mot-cua/", include("motcua.backoffice.urls")),
     path("", include("motcua.portal.urls_auth")),
     path("", include("motcua.portal.urls_filing")),

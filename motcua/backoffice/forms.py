@@ -228,6 +228,12 @@ class SupplementForm(ActionForm):
 
 
 class FeeForm(ActionForm):
+    """The financial obligation, as one bill line (what for, how much)."""
+
+    description = forms.CharField(
+        label=gettext_lazy("What the fee is for"), max_length=300,
+        initial=gettext_lazy("Fee for processing the dossier"),
+    )
     amount_vnd = forms.IntegerField(
         label=gettext_lazy("Amount (VND)"), min_value=1, max_value=10_000_000_000
     )

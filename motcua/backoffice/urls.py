@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import assisted, outbox, views
+from motcua.backoffice import assisted, outbox, payments, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -21,7 +21,16 @@ urlpatterns = [
     path("nop-giup/", assisted.assisted_home, name="assisted"),
     path("thong-bao/", outbox.failures, name="notifications_failed"),
     path("thong-bao/<int:pk>/gui-lai/", outbox.retry, name="notification_retry"),
+    path("hoan-tien/", payments.refunds, name="refunds"),
+    path("doi-soat/", payments.reconciliation, name="reconciliation"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
+    path("ho-so/<str:code>/phi/thu-tai-quay/", payments.counter, name="bill_counter"),
+    path("ho-so/<str:code>/phi/mien-giam/", payments.exemption, name="bill_exemption"),
+    path(
+        "ho-so/<str:code>/bien-lai/<str:series>-<int:number>.pdf",
+        payments.receipt,
+        name="bill_receipt",
+    ),
     path("ho-so/<str:code>/xu-ly/", views.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/giay-to/<int:paper_id>/", views.dossier_paper, name="dossier_paper"),
     path("ho-so/<str:code>/phieu/<str:form>.pdf", views.dossier_slip, name="dossier_slip"),

@@ -75,6 +75,8 @@ from motcua.dossiers.slip_contexts import slip_context_for, slip_forms, walk_in_
 from motcua.dossiers.slips import slip_pdf
 from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
 from motcua.organizations.models import Agency
+from motcua.payments.bills import Line
+from motcua.payments.services import PaymentError, bill_fee_suggestion, bill_request
 from motcua.reporting.register import register_context
 
 SESSION_AGENCY = "backoffice_agency"
@@ -327,6 +329,8 @@ def _action_form(
         )
     elif kind == "receive":
         kwargs["appointment_needed"] = procedure_needs_appointment(dossier.procedure_version)
+    elif kind == "fee":
+        kwargs["initial"].update(bill_fee_suggestion(dossier=dossier))
     return bo_forms.ACTION_FORMS[kind](data, **kwargs)
 
 
@@ -355,7 +359,10 @@ def _dossier_context(
                 "simple": not [f for f in form.visible_fields()],
             }
         )
+    from motcua.backoffice.payments import bill_context
+
     return {
+        **bill_context(dossier=dossier, desk=desk),
         "dossier": dossier,
         "procedure": dossier.procedure_version,
         "status_label": NationalStatus(dossier.status).label,
@@ -418,23 +425,31 @@ def dossier_action(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
         return redirect(detail_url)
     if form.is_valid():
         try:
-            # Money at the desk is cash: online payments come from the gateway.
-            extra = {"online": False} if choice.key == "fee_paid" else {}
-            action_run(
-                key=choice.key,
-                dossier=dossier,
-                actor=request.user,
-                expected_version=form.cleaned_data["expected_version"],
-                **form.params(),
-                **extra,
-            )
+            if choice.spec.form == "fee":
+                # The fee becomes a bill the citizen can pay online (motcua.payments).
+                params = form.params()
+                bill_request(
+                    dossier=dossier,
+                    officer=request.user,
+                    expected_version=form.cleaned_data["expected_version"],
+                    lines=[Line(params["description"], params["amount_vnd"], 1,
+                                params["amount_vnd"])],
+                )
+            else:
+                action_run(
+                    key=choice.key,
+                    dossier=dossier,
+                    actor=request.user,
+                    expected_version=form.cleaned_data["expected_version"],
+                    **form.params(),
+                )
         except StaleDossier:
             messages.warning(request, stale_message)
             return redirect(detail_url)
         except ValidationError as exc:
             _add_errors(form, exc)
-        except (ActionNotAllowed, DossierError) as exc:
-            form.add_error(None, str(exc) or _("This action is not possible now."))
+        except (ActionNotAllowed, DossierError, PaymentError) as exc:
+            form.add_error(None, str(exc.message) or _("This action is not possible now."))
         else:
             messages.success(request, _("Done: %(action)s.") % {"action": choice.label})
             return redirect(detail_url)

@@ -154,6 +154,9 @@ class Dossier(models.Model):
     fee_amount = models.PositiveBigIntegerField(_("fee (VND)"), default=0)
     fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)
     paid_online = models.BooleanField(_("paid online"), default=False)
+    # Decision 766 counts the national portal's payment platform apart from the
+    # province's own gateways: "national", "province" or "counter" (motcua.payments).
+    payment_platform = models.CharField(_("paid through"), max_length=10, blank=True)
 
     # Time
     submitted_at = models.DateTimeField(_("filed at"), null=True, blank=True)

@@ -421,15 +421,17 @@ def dossier_request_fee(
 
 
 def dossier_fee_paid(
-    *, dossier: Dossier, expected_version: int, online: bool, actor: User | None = None
+    *, dossier: Dossier, expected_version: int, payment: dict[str, Any],
+    actor: User | None = None,
 ) -> Dossier:
-    """The fee is paid (online through a gateway, or recorded at the counter)."""
+    """The fee is paid. Only motcua.payments calls this, once the money is confirmed;
+    `payment` holds the facts Decision 766 counts (online, platform, receipt)."""
     return action_run(
         key="fee_paid",
         dossier=dossier,
         actor=actor,
         expected_version=expected_version,
-        online=online,
+        payment=payment,
     )
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "SlipPaper",
     "SlipRegisterRow",
     "SlipStep",
+    "document_pdf",
     "format_moment",
     "slip_pdf",
 ]
@@ -298,3 +299,11 @@ def slip_pdf(*, form: str, context: SlipContext) -> bytes:
 
     html = render_to_string(f"{_TEMPLATE_DIR}/{FORMS[form][0]}", _template_context(form, context))
     return _engine().render(html)
+
+
+def document_pdf(*, template: str, context: dict[str, Any]) -> bytes:
+    """Render another paper of the one-stop desk (a fee receipt) with the slips' engine,
+    typeface and stylesheet."""
+    from django.template.loader import render_to_string
+
+    return _engine().render(render_to_string(template, {"blank": BLANK, **context}))

@@ -34,6 +34,7 @@ from motcua.dossiers.models import Dossier, DossierPaper, Draft
 from motcua.dossiers.services import Applicant, PaperInput, dossier_file_online
 from motcua.filing.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
+from motcua.payments.services import bill_for_filing
 
 
 class DraftError(Exception):
@@ -588,6 +589,10 @@ def draft_submit(
             papers=papers,
             filed_by=draft.assisted_by,
             citizen=draft.citizen,
+        )
+        # A fee the schedule fixes is billed now, so it can be paid right away.
+        bill_for_filing(
+            dossier=dossier, answers=form_data["answers"], fee_units=definition.get("fee_units")
         )
         citizen_profile_fill(
             user=draft.citizen,

@@ -8,10 +8,9 @@ docs/notifications.md.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from django.conf import settings
+from motcua.core.conf import setting
 
 DEFAULTS: dict[str, Any] = {
     # Delivery: GOV.UK Notify's budget, 48 attempts 5 minutes apart.
@@ -56,25 +55,10 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_ZALO_BURST": 0,
 }
 
-_TRUE = {"1", "true", "yes", "on"}
-
 
 def get(name: str) -> Any:
     """The value of `name`, converted to the type of its default."""
-    default = DEFAULTS[name]
-    value = getattr(settings, name, None)
-    if value is None:
-        raw = os.environ.get(name)
-        if raw in (None, ""):
-            return default
-        value = raw
-    if isinstance(default, bool):
-        return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
-    if isinstance(default, int):
-        return int(value)
-    if isinstance(default, float):
-        return float(value)
-    return str(value)
+    return setting(name, DEFAULTS[name])
 
 
 def channel_order() -> list[str]:

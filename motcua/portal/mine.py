@@ -35,6 +35,7 @@ from motcua.dossiers.services import (
 from motcua.dossiers.slip_contexts import slip_context_for
 from motcua.dossiers.slips import slip_pdf
 from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
+from motcua.payments.selectors import bill_view, dossier_bill_current
 from motcua.portal.filing import citizen_required
 
 SLIP_LABELS = {
@@ -83,6 +84,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _own_dossier(request, code)
     view = mine.citizen_dossier_view(dossier=dossier, citizen=request.user)
     rating = ratings.rating_get(dossier=dossier)
+    bill = dossier_bill_current(dossier=dossier)
     return render(
         request,
         "portal/mine/detail.html",
@@ -93,6 +95,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             "result_ready": mine.citizen_result_file(citizen=request.user, code=code) is not None,
             "can_rate": ratings.rating_open(dossier) and ratings.rating_can_change(rating),
             "rating": rating,
+            "bill": bill_view(bill=bill) if bill else None,
         },
     )
 

@@ -4,7 +4,7 @@ path("", include("motcua.portal.urls_mine"))."""
 
 from django.urls import path
 
-from motcua.portal import mine
+from motcua.portal import mine, payments
 
 app_name = "mine"
 urlpatterns = [
@@ -16,4 +16,13 @@ urlpatterns = [
     path("ho-so-cua-toi/<str:code>/danh-gia/", mine.rate, name="rate"),
     path("ho-so-cua-toi/<str:code>/phieu/<str:form>.pdf", mine.slip, name="slip"),
     path("ho-so-cua-toi/<str:code>/giay-to/<int:paper_id>/", mine.paper, name="paper"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/", payments.pay, name="pay"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/mien-giam/", payments.claim, name="pay_claim"),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/<str:reference>/", payments.payment, name="payment"),
+    path(
+        "ho-so-cua-toi/<str:code>/bien-lai/<str:series>-<int:number>.pdf",
+        payments.receipt,
+        name="receipt",
+    ),
+    path("thanh-toan/tro-ve/<str:method>/", payments.back, name="pay_back"),
 ]

@@ -14,6 +14,7 @@ from motcua.catalog.search import (
     validate_query,
 )
 from motcua.catalog.selectors import procedure_get_current
+from motcua.payments.selectors import online_payment_offered
 
 PAGE_SIZE = 20
 
@@ -62,5 +63,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         "papers": list(version.papers.all()),
         "demo": set(version.demo_fields),
         "can_file_online": version.procedure.form_definitions.exists(),
+        # Said only when a method is configured to take the money, not on the catalog's word.
+        "pay_online": online_payment_offered(version=version),
     }
     return render(request, "portal/procedure.html", context)

@@ -228,14 +228,26 @@ def test_an_online_dossier_is_received_then_the_fee_is_requested_and_paid(login,
     assert dossier.status == NationalStatus.RECEIVED
     bad = act(desk, dossier, "request_fee", amount_vnd="-5")
     assert bad.status_code == 400
-    act(desk, dossier, "request_fee", amount_vnd="8000")
+    act(desk, dossier, "request_fee", description="Lệ phí cấp bản sao", amount_vnd="8000")
     dossier.refresh_from_db()
     assert (dossier.status, dossier.fee_amount) == (NationalStatus.FEE_REQUESTED, 8000)
     waiting = desk.get("/mot-cua/", {"box": "waiting"})
     assert [row.dossier.code for row in waiting.context["page"].rows] == [dossier.code]
-    act(desk, dossier, "fee_paid")
+    page = desk.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Lệ phí cấp bản sao" in page
+    wrong = desk.post(f"/mot-cua/ho-so/{dossier.code}/phi/thu-tai-quay/",
+                      {"how": "cash", "amount_vnd": "5000"}, follow=True)
+    assert "8000" in wrong.content.decode() and dossier.bills.get().state == "open"
+    desk.post(f"/mot-cua/ho-so/{dossier.code}/phi/thu-tai-quay/",
+              {"how": "cash", "amount_vnd": "8000"})
     dossier.refresh_from_db()
     assert dossier.fee_paid_at is not None and not dossier.paid_online
+    assert dossier.status == NationalStatus.RECEIVED
+    payment = dossier.bills.get().payments.get()
+    receipt = desk.get(
+        f"/mot-cua/ho-so/{dossier.code}/bien-lai/{payment.receipt_series}-{payment.receipt_number}.pdf"
+    )
+    assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
 
 
 def test_refusing_at_reception_needs_reasons(login, file_online):

@@ -49,6 +49,9 @@ APPLICANT = Applicant(
     address="Tổ 5, phường Lào Cai",
 )
 
+PAID_ONLINE = {"online": True, "platform": "province"}  # what motcua.payments passes
+PAID_AT_DESK = {"online": False, "platform": "counter"}
+
 
 def trail(dossier: Dossier) -> list[tuple[str, str, str, int]]:
     return list(
@@ -133,7 +136,7 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
     assert d.paused_at == at(2026, 2, 23, 9, 0) and d.fee_amount == 50_000
 
     clock.set(2026, 2, 25, 10, 0)
-    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    d = dossier_fee_paid(dossier=d, expected_version=3, payment=PAID_ONLINE)
     # The fee wait does not count: Monday 6 h, Tuesday 8 h, Wednesday 3 h of office
     # time are added to the appointment (24/2 16:10): Tue 50 min, Wed 8 h, Thu 8 h,
     # Fri 10 minutes. The receipt's appointment stays as it was.
@@ -463,7 +466,7 @@ def test_fee_paid_at_the_counter(world, clock):
     clock.set(2026, 2, 13, 16, 40)
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=8_000, expected_version=1)
     clock.set(2026, 2, 23, 7, 0)
-    d = dossier_fee_paid(dossier=d, expected_version=2, online=False, actor=u["desk"])
+    d = dossier_fee_paid(dossier=d, expected_version=2, payment=PAID_AT_DESK, actor=u["desk"])
     # The wait was Friday 16:40–17:00 (Tết, then Monday 07:00): 20 minutes added.
     assert d.fee_seconds == 20 * 60
     assert d.due_at == at(2026, 2, 24, 16, 30)

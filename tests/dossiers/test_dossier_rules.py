@@ -27,6 +27,9 @@ from motcua.notifications.models import Notification
 
 from .conftest import BIRTH, LAND, at
 
+PAID_ONLINE = {"online": True, "platform": "province"}  # what motcua.payments passes
+PAID_AT_DESK = {"online": False, "platform": "counter"}
+
 DESK = "000.01.32.H37"
 APPLICANT = Applicant(name="Trần Thị Bích", phone="0987654321")
 
@@ -146,7 +149,7 @@ def test_wrong_step(world, clock, received, appraising):
     with pytest.raises(ActionNotAllowed, match="“Supplement received” is not possible"):
         dossier_supplement_complete(dossier=appraising, expected_version=2)
     with pytest.raises(ActionNotAllowed, match="“Fee paid at the counter” is not possible"):
-        dossier_fee_paid(dossier=appraising, expected_version=2, online=True)
+        dossier_fee_paid(dossier=appraising, expected_version=2, payment=PAID_ONLINE)
     with pytest.raises(ActionNotAllowed, match="“Refuse to receive” is not possible"):
         dossier_refuse_reception(
             dossier=appraising, officer=u["desk"], reasons=["x"], expected_version=2
@@ -318,13 +321,13 @@ def test_fee_rules(world, clock, received):
         dossier=received, officer=u["desk"], amount_vnd=100_000, expected_version=1
     )
     with pytest.raises(ActionNotAllowed, match="must be recorded by a receiving officer"):
-        dossier_fee_paid(dossier=d, expected_version=2, online=False)
+        dossier_fee_paid(dossier=d, expected_version=2, payment=PAID_AT_DESK)
     with pytest.raises(ActionNotAllowed, match="must be recorded by a receiving officer"):
-        dossier_fee_paid(dossier=d, expected_version=2, online=False, actor=u["citizen"])
+        dossier_fee_paid(dossier=d, expected_version=2, payment=PAID_AT_DESK, actor=u["citizen"])
     with pytest.raises(ActionNotAllowed):  # an official of another desk
-        dossier_fee_paid(dossier=d, expected_version=2, online=True, actor=u["desk2"])
-    d = dossier_fee_paid(dossier=d, expected_version=2, online=True)
-    with pytest.raises(ActionNotAllowed, match="already been requested"):
+        dossier_fee_paid(dossier=d, expected_version=2, payment=PAID_ONLINE, actor=u["desk2"])
+    d = dossier_fee_paid(dossier=d, expected_version=2, payment=PAID_ONLINE)
+    with pytest.raises(ActionNotAllowed, match="already been paid"):
         dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=1, expected_version=3)
 
 

@@ -21,6 +21,8 @@ from motcua.dossiers.services import (
 
 from .conftest import BIRTH, LAND, SAME_DAY, at
 
+PAID_ONLINE = {"online": True, "platform": "province"}  # what motcua.payments passes
+
 DESK = "000.01.32.H37"
 POLICE = "000.01.33.H37"
 APPLICANT = Applicant(name="Sùng A Chứ", phone="0912000111")
@@ -79,10 +81,11 @@ def test_buttons_follow_step_and_role(world, clock):
     ]
 
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=10_000, expected_version=2)
-    assert keys(d, u["desk"]) == ["fee_paid", "request_withdrawal"]
+    # Payment is recorded from the bill (motcua.payments), not with an action button.
+    assert keys(d, u["desk"]) == ["request_withdrawal"]
     assert keys(d, u["approver"]) == ["refuse"]
 
-    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    d = dossier_fee_paid(dossier=d, expected_version=3, payment=PAID_ONLINE)
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
     assert keys(d, u["approver"]) == ["approve", "send_back", "refuse"]
     d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=5)
@@ -126,7 +129,7 @@ def test_step_deadlines_of_a_dossier_with_a_fee(world, clock):
     clock.set(2026, 2, 23, 9, 0)
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=50_000, expected_version=2)
     clock.set(2026, 2, 25, 10, 0)
-    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    d = dossier_fee_paid(dossier=d, expected_version=3, payment=PAID_ONLINE)
     clock.set(2026, 2, 25, 14, 0)
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
     clock.set(2026, 2, 25, 15, 0)

@@ -41,6 +41,8 @@ from motcua.dossiers.timing import dossiers_mark_overdue
 
 from .conftest import BIRTH, LAND, at
 
+PAID_ONLINE = {"online": True, "platform": "province"}  # what motcua.payments passes
+
 DESK = "000.01.32.H37"
 COMMITTEE = "000.01.31.H37"
 APPLICANT = Applicant(name="Giàng Thị Dua", phone="0912000222")
@@ -257,7 +259,7 @@ def test_handled_fully_online_is_recorded_when_it_becomes_true(world, clock, set
     d = dossier_act(dossier=d, officer=u["desk"], action="assign", expected_version=2)
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=8000, expected_version=3)
     clock.set(2026, 3, 2, 10, 0)
-    d = dossier_fee_paid(dossier=d, expected_version=4, online=True)
+    d = dossier_fee_paid(dossier=d, expected_version=4, payment=PAID_ONLINE)
     assert d.paid_online and not d.full_online
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=5)
     d = dossier_act(dossier=d, officer=u["approver"], action="approve", expected_version=6)
@@ -327,7 +329,7 @@ def test_the_importer_and_the_lifecycle_agree_on_lateness(world, clock):
     clock.set(2026, 3, 3, 9, 0)
     d = dossier_request_fee(dossier=d, officer=u["desk"], amount_vnd=5000, expected_version=2)
     clock.set(2026, 3, 5, 9, 0)
-    d = dossier_fee_paid(dossier=d, expected_version=3, online=True)
+    d = dossier_fee_paid(dossier=d, expected_version=3, payment=PAID_ONLINE)
     d = dossier_act(dossier=d, officer=u["specialist"], action="propose", expected_version=4)
     clock.set(2026, 3, 5, 16, 0)
     made["fee_wait"] = dossier_act(

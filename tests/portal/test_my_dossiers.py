@@ -28,10 +28,11 @@ from motcua.dossiers.services import (
     dossier_file_online,
     dossier_receive,
     dossier_refuse_reception,
-    dossier_request_fee,
     dossier_request_supplement,
 )
 from motcua.notifications.models import Notification
+from motcua.payments.bills import Line
+from motcua.payments.services import bill_request
 
 BIRTH = "1.001193"
 MISSING = ["Giấy chứng sinh (bản chính)", "Sửa lại ngày sinh của mẹ trên tờ khai"]
@@ -240,12 +241,13 @@ def test_refused_at_reception_shows_the_reasons(citizen, file_for, desk):
 
 def test_a_fee_to_pay_says_how_much_and_where(citizen, file_for, desk):
     dossier = received(file_for(citizen), desk)
-    dossier_request_fee(
-        dossier=dossier, officer=desk, amount_vnd=8000, expected_version=dossier.lock_version
+    bill_request(
+        dossier=dossier, officer=desk, expected_version=dossier.lock_version,
+        lines=[Line("Lệ phí", 8000, 1, 8000)],
     )
     body = text(english(citizen).get(f"/ho-so-cua-toi/{dossier.code}/"))
     assert "Fee to pay" in body and "8,000 VND" in body
-    assert "Paying online is not available on this portal yet." in body
+    assert "Pay now" in body
 
 
 # --- the supplement -------------------------------------------------------------------------

@@ -65,8 +65,9 @@ _load()
 
 # Actions somebody may take (the others only record what the system did).
 TAKEN = [a for a in ACTIONS.values() if a.party != Party.NOBODY]
-# Those chosen with a button on the dossier page (the result has its own upload form).
-CHOSEN = [a for a in TAKEN if a.form != "result"]
+# Those chosen with a button on the dossier page (the result has its own upload form;
+# a payment is recorded from the dossier's bill, motcua.payments).
+CHOSEN = [a for a in TAKEN if a.form not in ("result", "bill")]
 
 
 def action_get(key: str) -> Action | None:

@@ -1,8 +1,8 @@
 """The fee is paid: the clock runs again; the wait is paused time.
 
-Online payments come from the payment gateway (no actor needed); a payment at the
-counter must be recorded by a receiving officer. "Paid online" is recorded now, when
-it happens (Decision 766, online payment).
+Run only by motcua.payments once money is confirmed (a verified gateway notice, or a
+receiving officer at the counter, who must then be the actor). Decision 766's payment
+facts — paid online or not, through which platform — are recorded now, when it happens.
 """
 
 from __future__ import annotations
@@ -34,11 +34,13 @@ class FeePaid(Action):
     from_steps = (FEE,)
     to = RESUME
     party = Party.APPLICANT
+    form = "bill"
     template = "payment_received"
 
     def apply(self, ctx: Context) -> Effect:
         dossier = ctx.dossier
-        online = bool(ctx.params.get("online"))
+        payment = ctx.params.get("payment") or {}
+        online = bool(payment.get("online"))
         if not online and ctx.agency is None:
             raise ActionNotAllowed(
                 _("A payment at the counter must be recorded by a receiving officer of %(agency)s.")
@@ -48,8 +50,10 @@ class FeePaid(Action):
         set_state(ctx, dossier.resume_state)
         dossier.resume_state = ""
         dossier.paid_online = online
+        dossier.payment_platform = str(payment.get("platform", ""))
         dossier.fee_paid_at = ctx.now
         data = {
+            **payment,
             "online": online,
             "amount_vnd": dossier.fee_amount,
             "waited_working_seconds": waited,

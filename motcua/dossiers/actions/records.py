@@ -33,3 +33,15 @@ class ImportUpdated(Action):
     label = done = gettext_lazy("Updated from the former system")
     citizen = gettext_lazy("Updated from the former system")
     party = Party.NOBODY
+
+
+@register
+class PaymentReceived(Action):
+    """A bill paid while the dossier was not waiting for it (paid at filing):
+    motcua.payments records it; no step changes."""
+
+    key = "payment_received"
+    label = done = gettext_lazy("Fee paid")
+    citizen = gettext_lazy("The fee was paid")
+    party = Party.NOBODY
+    template = "payment_received"

@@ -41,8 +41,8 @@ class RequestFee(Action):
         return params
 
     def rules(self, dossier: Dossier, now: datetime) -> None:
-        if dossier.fee_amount:
-            raise ActionNotAllowed(_("A fee has already been requested for this dossier."))
+        if dossier.fee_paid_at:
+            raise ActionNotAllowed(_("The fee for this dossier has already been paid."))
 
     def apply(self, ctx: Context) -> Effect:
         dossier = ctx.dossier

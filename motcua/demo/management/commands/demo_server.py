@@ -8,6 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from motcua.payments.simulated import DEMO_PORTS, simulated_settings, simulators_start
+
 # The local gateway simulators (manage.py notify_simulators) and how to reach them; a
 # value already in the environment wins, so a demo can point at real gateways.
 SIMULATED_GATEWAYS = {
@@ -25,7 +27,7 @@ SIMULATED_GATEWAYS = {
 class Command(BaseCommand):
     help = (
         "Run the web server (gunicorn), the background worker (Huey) and the local "
-        "SMTP/SMS/Zalo simulators together."
+        "SMTP/SMS/Zalo and payment-gateway simulators together."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,10 +37,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         bindir = os.path.dirname(sys.executable)
-        gateways = {
-            **SIMULATED_GATEWAYS,
-            "NOTIFY_SITE_URL": f"http://{options['host']}:{options['port']}",
-        }
+        site = f"http://{options['host']}:{options['port']}"
+        payment_gateways = simulated_settings(
+            simulators_start(site_url=site, host=options["host"], ports=DEMO_PORTS)
+        )
+        gateways = {**SIMULATED_GATEWAYS, **payment_gateways, "NOTIFY_SITE_URL": site}
         env = {**gateways, **os.environ, "DJANGO_SETTINGS_MODULE": "motcua.settings"}
         processes = [
             subprocess.Popen([sys.executable, "manage.py", "notify_simulators"], env=env),
@@ -65,7 +68,8 @@ class Command(BaseCommand):
             f"motcua is running on http://{options['host']}:{options['port']}/ "
             "(admin: /admin/, API: /api/v1/docs). Messages to citizens go to the local "
             "simulators: e-mails in var/notify-simulator/mail/, SMS at "
-            "http://127.0.0.1:8025/_simulator/messages. Press Ctrl+C to stop."
+            "http://127.0.0.1:8025/_simulator/messages; payments go through the simulated "
+            "bank, VNPAY, payOS and national platform on ports 8031-8034. Press Ctrl+C to stop."
         )
 
         def stop(*_args: object) -> None:

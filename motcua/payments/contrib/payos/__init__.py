@@ -1,0 +1,1 @@
+"""Bank app, QR or card payment through a payOS payment link."""

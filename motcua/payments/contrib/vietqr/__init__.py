@@ -1,0 +1,1 @@
+"""Bank transfer to the province's collection account with a VietQR (NAPAS 247) code."""

@@ -1,0 +1,1 @@
+"""Card or e-wallet payment through the VNPAY gateway (the "thanh toán PAY" redirect)."""
