@@ -6,6 +6,7 @@ per page"):
 
     {"procedure": "1.001193", "title": "...", "intro": "...", "needs": ["..."],
      "demo": true, "demo_note": "...",
+     "fee_units": {"documents": "<repeat page>", "pages": "<number>", "copies": "<number>"},
      "applicant": {"person": "<person page>" | "name": "<text page>",
                    "id_number": "<citizen_id page>", "phone": "<phone page>",
                    "address": "<address page>"},
@@ -46,8 +47,16 @@ from motcua.core.calendar import VN_TZ
 from motcua.dossiers import validation
 
 TYPES = (
-    "text", "number", "date", "choice", "citizen_id", "phone", "address", "person",
-    "repeat", "upload",
+    "text",
+    "number",
+    "date",
+    "choice",
+    "citizen_id",
+    "phone",
+    "address",
+    "person",
+    "repeat",
+    "upload",
 )
 SUB_TYPES = ("text", "number", "date", "choice")
 PERSON_FIELDS = ("full_name", "birth_date", "sex", "ethnicity", "nationality")
@@ -142,7 +151,10 @@ def _page_errors(page: Any, number: int, earlier: dict[str, dict]) -> list[str]:
 
 
 _APPLICANT_TYPES = {
-    "person": "person", "name": "text", "id_number": "citizen_id", "phone": "phone",
+    "person": "person",
+    "name": "text",
+    "id_number": "citizen_id",
+    "phone": "phone",
     "address": "address",
 }
 
@@ -177,7 +189,31 @@ def definition_errors(data: Any) -> list[str]:
         isinstance(data["needs"], list) and all(_str(n) for n in data["needs"])
     ):
         errors.append("needs: must be a list of texts")
+    errors += _fee_units_errors(data.get("fee_units"), seen)
     return errors
+
+
+def _fee_units_errors(units: Any, seen: dict[str, dict]) -> list[str]:
+    """`fee_units` names the answers a per-copy / per-page fee is counted from
+    (motcua.payments.bills.units_from_answers): {"copies": "<number page>"} or
+    {"documents": "<repeat page>", "pages": "<number field>", "copies": "<number field>"}."""
+    if units is None:
+        return []
+    if not isinstance(units, dict) or not (set(units) <= {"documents", "pages", "copies"}):
+        return ["fee_units: an object with documents, pages and/or copies"]
+    repeat = units.get("documents")
+    if repeat is None:
+        if seen.get(units.get("copies"), {}).get("type") != "number":
+            return ["fee_units.copies: must name a number question"]
+        return []
+    fields = {f.get("id"): f for f in seen.get(repeat, {}).get("fields", []) if isinstance(f, dict)}
+    if seen.get(repeat, {}).get("type") != "repeat":
+        return ["fee_units.documents: must name a repeat question"]
+    return [
+        f"fee_units.{key}: must name a number field of {repeat}"
+        for key in ("pages", "copies")
+        if key in units and fields.get(units[key], {}).get("type") != "number"
+    ]
 
 
 def definition_check(data: Any, *, source: str = "") -> None:
@@ -224,7 +260,9 @@ def form_definitions_load(*, directory: Path | str) -> LoadReport:
             digest = definition_hash(data)
             latest = (
                 FormDefinition.objects.select_for_update()
-                .filter(procedure=procedure).order_by("-number").first()
+                .filter(procedure=procedure)
+                .order_by("-number")
+                .first()
             )
             if latest is not None and latest.content_hash == digest:
                 report.unchanged.append(procedure.code)
@@ -274,6 +312,7 @@ def parse_date(text: str) -> date | None:
 
 def raw_from_post(page: dict, post: Any) -> Any:
     """What the citizen typed on this page, as it is kept in the draft."""
+
     def get(name: str) -> str:
         return str(post.get(name, ""))[:1000]
 
@@ -312,7 +351,8 @@ def _clean_simple(spec: dict, raw: str, required: bool) -> tuple[Any, str | None
         low, high = spec.get("min"), spec.get("max")
         if (low is not None and number < low) or (high is not None and number > high):
             return None, _("Enter a number from %(low)s to %(high)s.") % {
-                "low": low if low is not None else 0, "high": high if high is not None else "…",
+                "low": low if low is not None else 0,
+                "high": high if high is not None else "…",
             }
         return number, None
     if kind == "date":
@@ -352,9 +392,11 @@ def answer_clean(page: dict, raw: Any, *, province_code: str) -> tuple[Any, dict
 
         raw = raw if isinstance(raw, dict) else {}
         errors = {}
-        commune = unit_list_communes(province_code=province_code).filter(
-            code=str(raw.get("commune", "")).strip()
-        ).first()
+        commune = (
+            unit_list_communes(province_code=province_code)
+            .filter(code=str(raw.get("commune", "")).strip())
+            .first()
+        )
         street = str(raw.get("street", "")).strip()
         if commune is None:
             errors["commune"] = _("Choose your commune or ward.")
@@ -439,7 +481,8 @@ def answer_lines(page: dict, value: Any) -> list[str]:
         return [
             "; ".join(
                 f"{sub['label']}: {_simple_text(sub, item.get(sub['id']))}"
-                for sub in page["fields"] if item.get(sub["id"]) not in (None, "")
+                for sub in page["fields"]
+                if item.get(sub["id"]) not in (None, "")
             )
             for item in value
         ]

@@ -28,7 +28,11 @@ from motcua.payments.models import (
 )
 
 
-def methods_online() -> list[Method]:
+def methods_online(*, version: ProcedureVersion | None = None) -> list[Method]:
+    """The configured online methods (none for a procedure the catalog does not let
+    citizens pay online)."""
+    if version is not None and not version.online_payment:
+        return []
     return registry.online()
 
 

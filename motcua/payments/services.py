@@ -331,6 +331,8 @@ def attempt_start(
         problem = bill_payable_problem(bill)
         if problem:
             raise PaymentError(problem)
+        if not bill.dossier.procedure_version.online_payment:
+            raise PaymentError(_("This fee cannot be paid online. Pay it at the one-stop desk."))
         if method.kind == "qr":
             # One code per bill and amount: a citizen who scans an older code still pays
             # the same attempt.
@@ -691,18 +693,20 @@ def callback_log(
 
 
 def refund_approve(*, refund: Refund, officer: User) -> Refund:
-    """An approver (or leader) of the receiving agency signs off a refund; a transfer
-    matching no bill needs a province administrator."""
+    """An approver or leader of the receiving or the competent agency signs off a
+    refund; a transfer matching no bill needs a province administrator."""
     with transaction.atomic():
         refund = (
             Refund.objects.select_for_update().select_related("bill__dossier").get(pk=refund.pk)
         )
         if refund.state != RefundState.PENDING:
             raise PaymentError(_("This refund has already been approved."))
-        agency = refund.bill.dossier.receiving_agency if refund.bill else None
-        options = [(None, [Role.PROVINCE_ADMIN])]
-        if agency is not None:
-            options.insert(0, (agency, [Role.APPROVER, Role.LEADER]))
+        options: list[tuple[Any, list[str]]] = [(None, [Role.PROVINCE_ADMIN])]
+        if refund.bill is not None:
+            dossier = refund.bill.dossier
+            # The desk's own head, or the approver of the body the dossier was for.
+            for agency in (dossier.receiving_agency, dossier.competent_agency):
+                options.insert(0, (agency, [Role.APPROVER, Role.LEADER]))
         require_role(options, roles_lookup(officer))
         refund.state, refund.approved_by, refund.approved_at = (
             RefundState.APPROVED,

@@ -68,7 +68,7 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
     bill = paying.dossier_bill_current(dossier=dossier)
     if bill is None:
         raise Http404
-    methods = paying.methods_online()
+    methods = paying.methods_online(version=dossier.procedure_version)
     error = ""
     if request.method == "POST":
         choice = request.POST.get("method", "")

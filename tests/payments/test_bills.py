@@ -22,12 +22,19 @@ def test_per_page_tiers_and_the_cap_per_copy():
         "2.000 đồng/trang; từ trang thứ 3 trở lên thu 1.000 đồng/trang, tối đa thu không quá "
         "200.000 đồng/bản"
     )
-    units = Units(documents=(Document(pages=5, copies=2), Document(pages=1, copies=1),
-                             Document(pages=400, copies=1)))
+    units = Units(
+        documents=(
+            Document(pages=5, copies=2),
+            Document(pages=1, copies=1),
+            Document(pages=400, copies=1),
+        )
+    )
     lines = charge(items, channel="online", units=units).lines
     # 2 pages × 2.000 + 3 pages × 1.000 = 7.000 a copy, two copies; 2.000; capped 200.000.
     assert [(line.unit_vnd, line.quantity, line.amount_vnd) for line in lines] == [
-        (7_000, 2, 14_000), (2_000, 1, 2_000), (200_000, 1, 200_000)
+        (7_000, 2, 14_000),
+        (2_000, 1, 2_000),
+        (200_000, 1, 200_000),
     ]
     # Without the page counts nothing is invented: the desk decides.
     unknown = charge(items, channel="online")
@@ -53,13 +60,16 @@ def test_reduced_rates_and_waivers_are_offered_as_claims():
     result = charge(items, channel="online")
     assert result.total_vnd == 200_000
     assert [(r.amount_vnd, r.group.split(",")[0]) for r in result.rates] == [
-        (100_000, "sinh viên"), (0, "trẻ em")
+        (100_000, "sinh viên"),
+        (0, "trẻ em"),
     ]
 
 
 def test_a_label_is_a_description_not_a_condition():
-    items = schedule("Lệ phí cấp Giấy chứng nhận: 100.000 đồng/ hồ sơ; hộ nghèo, người có "
-                     "công với cách mạng: miễn phí")
+    items = schedule(
+        "Lệ phí cấp Giấy chứng nhận: 100.000 đồng/ hồ sơ; hộ nghèo, người có "
+        "công với cách mạng: miễn phí"
+    )
     result = charge(items, channel="online")
     assert result.total_vnd == 100_000
     assert result.lines[0].description.startswith("Lệ phí cấp Giấy chứng nhận")
@@ -68,9 +78,14 @@ def test_a_label_is_a_description_not_a_condition():
 
 def test_quantities_come_from_the_form_answers():
     fee_units = {"documents": "giay_to", "pages": "so_trang", "copies": "so_ban"}
-    answers = {"giay_to": [{"ten": "Bằng", "so_trang": 2, "so_ban": 3},
-                           {"ten": "Sổ", "so_trang": "x", "so_ban": None}]}
+    answers = {
+        "giay_to": [
+            {"ten": "Bằng", "so_trang": 2, "so_ban": 3},
+            {"ten": "Sổ", "so_trang": "x", "so_ban": None},
+        ]
+    }
     assert units_from_answers(fee_units, answers) == Units(
-        documents=(Document(2, 3), Document(1, 1)))
+        documents=(Document(2, 3), Document(1, 1))
+    )
     assert units_from_answers({"copies": "so_ban"}, {"so_ban": "4"}) == Units(copies=4)
     assert units_from_answers(None, answers) == Units()
