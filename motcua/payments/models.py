@@ -163,6 +163,9 @@ class Source(models.TextChoices):
     COUNTER = "counter", _("recorded at the counter")
 
 
+COUNTER_HOW = {"counter_cash": _("cash at the desk"), "counter_card": _("card at the desk")}
+
+
 class Payment(models.Model):
     """Money the province received. Never edited; a refund is a separate row."""
 
@@ -210,6 +213,16 @@ class Payment(models.Model):
     @property
     def receipt(self) -> str:
         return f"{self.receipt_series}-{self.receipt_number:07d}"
+
+    @property
+    def method_label(self) -> str:
+        """How it was paid, in words ("counter_cash": cash at the desk)."""
+        from motcua.payments.methods.registry import registry
+
+        if self.method in COUNTER_HOW:
+            return str(COUNTER_HOW[self.method])
+        found = registry.get(self.method)
+        return str(found.label) if found else self.method
 
 
 class ReceiptSequence(models.Model):

@@ -578,6 +578,11 @@ def notice_apply(*, method: Method, notice: Notice, source: str) -> Applied:
     ):
         # A card gateway charges exactly what it was asked: a different amount is altered.
         raise NoticeRejected(_("The amount does not match the payment."), "amount")
+    if notice.outcome == Said.PAID and notice.gateway_txn:
+        # A gateway's retry of what is recorded (the common replay) needs no lock.
+        known = Payment.objects.filter(attempt_id=found.pk, gateway_txn=notice.gateway_txn).first()
+        if known is not None:
+            return Applied("already", found, known)
     with transaction.atomic():
         bill = Bill.objects.only("dossier_id").get(pk=found.bill_id)
         dossier = dossier_lock_queryset().get(pk=bill.dossier_id)
