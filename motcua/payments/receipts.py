@@ -40,13 +40,14 @@ def receipt_pdf(*, payment: Payment) -> bytes:
         if not line.waived
     ]
     officer = payment.recorded_by
+    issued = timezone.localtime(payment.recorded_at)
     return document_pdf(
         template="payments/receipt.html",
         context={
             "form": "receipt",
             "doc_title": f"Biên lai {payment.receipt}",
             "c": {"place": "", "code": dossier.code},
-            "issued_date": format_moment(payment.recorded_at).split(", ", 1)[-1],
+            "issued_date": f"ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}",
             "agency": SlipAgency(name=agency.name, address=agency.address, phone=agency.phone),
             "payment": payment,
             "number": f"{payment.receipt_number:07d}",

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import override
 from pypdf import PdfReader
 
 from motcua.catalog.selectors import procedure_get_current
@@ -93,7 +94,7 @@ def test_a_claimed_waiver_waits_for_the_officer(gateways, filed, desk):
     bill_claim_rate(bill=bill, rate_key=waiver.key)
     bill.refresh_from_db()
     assert bill.exemption == Exemption.CLAIMED
-    with pytest.raises(PaymentError, match="checking the reduced rate"):
+    with override("en"), pytest.raises(PaymentError, match="checking the reduced rate"):
         start(bill, "vnpay")
     bill_decide_exemption(bill=bill, officer=desk, accept=True)
     bill.refresh_from_db()
@@ -113,7 +114,7 @@ def test_a_rejected_claim_keeps_the_full_fee(filed, desk):
 
 def test_the_counter_takes_exactly_what_is_owed_and_numbers_receipts(fee_dossier, desk, officials):
     first = fee_dossier(8000)
-    with pytest.raises(PaymentError, match="8000"):
+    with override("en"), pytest.raises(PaymentError, match="8000"):
         payment_record_counter(bill=first.bills.get(), officer=desk, amount_vnd=5000)
     with pytest.raises(ActionNotAllowed):  # another commune's officer
         payment_record_counter(
