@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -30,67 +28,17 @@ from motcua.payments.methods.base import (
     Notice,
     Outcome,
 )
+from tests.payments.shop import Shop, serve
+from tests.payments.shop import browse as shop_browse
 
 METHOD = payos.PayOS()
 REFERENCE = "MC7K2Q9XAB12"
 RETURN_URL = "https://motcua.example/thanh-toan/ve?m=payos"
 
 
-def serve(server: ThreadingHTTPServer) -> None:
-    # A short poll interval: shutdown() waits for one, at every test's end.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-
-
-class Shop:
-    """The shop's webhook endpoint: records every request and answers 200."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        shop = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                shop.requests.append(
-                    {
-                        "path": self.path,
-                        "body": self.rfile.read(length),
-                        "headers": dict(self.headers),
-                    }
-                )
-                answer = METHOD.callback_answer(accepted=True)
-                self.send_response(answer.status)
-                self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        serve(self.server)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def browse(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.build_opener(_NoRedirect).open(url, timeout=10) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+    status, _location, page = shop_browse(url)
+    return status, page
 
 
 def attempt(**fields: Any) -> AttemptInfo:
@@ -107,7 +55,7 @@ def attempt(**fields: Any) -> AttemptInfo:
 
 @pytest.fixture
 def shop() -> Iterator[Shop]:
-    recorder = Shop()
+    recorder = Shop(METHOD)
     yield recorder
     recorder.stop()
 

@@ -13,10 +13,7 @@ for an attempt is the same message; the platform answers it with the same transa
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.error
-import urllib.request
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +34,7 @@ from motcua.payments.methods.base import (
     Platform,
     Started,
 )
+from motcua.payments.methods.http import gateway_call
 from motcua.payments.methods.registry import register
 
 SETTINGS = (
@@ -327,27 +325,18 @@ class NationalPlatform(Method):
         """POST one message; (content type, body). GatewayTimeout when the message may
         have arrived but no answer came back; GatewayError when it surely did not."""
         kind = message["LoaiBanTin"]
-        request = urllib.request.Request(
+        status, raw, headers = gateway_call(
+            f"DVCQG {kind}",
             conf.get("PAY_DVCQG_URL"),
-            data=json.dumps(message, ensure_ascii=False).encode("utf-8"),
             method="POST",
+            body=json.dumps(message, ensure_ascii=False).encode("utf-8"),
             headers={
                 "Content-Type": "application/json; charset=utf-8",
                 "Accept": "application/json, application/pdf",
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=conf.get("PAY_HTTP_TIMEOUT")) as reply:
-                return reply.headers.get_content_type(), reply.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code in (502, 503, 504):  # a proxy gave up: the platform may have acted
-                raise GatewayTimeout(f"DVCQG {kind}: HTTP {exc.code}") from None
-            raise GatewayError(f"DVCQG {kind}: HTTP {exc.code}") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise GatewayTimeout(f"DVCQG {kind}: no answer ({exc.reason})") from None
-            raise GatewayError(f"DVCQG {kind}: not reachable ({exc.reason})") from None
-        except TimeoutError as exc:  # while reading the answer
-            raise GatewayTimeout(f"DVCQG {kind}: no answer ({exc})") from None
-        except (http.client.HTTPException, OSError) as exc:  # cut off mid-answer
-            raise GatewayTimeout(f"DVCQG {kind}: the answer broke off ({exc})") from None
+        if status in (502, 503, 504):  # a proxy gave up: the platform may have acted
+            raise GatewayTimeout(f"DVCQG {kind}: HTTP {status}")
+        if status >= 400:
+            raise GatewayError(f"DVCQG {kind}: HTTP {status}")
+        return headers.get_content_type(), raw

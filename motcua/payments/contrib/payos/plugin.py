@@ -32,11 +32,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -51,13 +48,13 @@ from motcua.payments.methods.base import (
     AttemptInfo,
     CallbackRejected,
     GatewayError,
-    GatewayTimeout,
     Method,
     Notice,
     Outcome,
     Platform,
     Started,
 )
+from motcua.payments.methods.http import gateway_call
 from motcua.payments.methods.registry import register
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -181,18 +178,7 @@ def _request(method: str, path: str, payload: dict[str, Any] | None = None) -> d
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers["Content-Type"] = "application/json"
     url = conf.get("PAY_PAYOS_URL").rstrip("/") + path
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=conf.get("PAY_HTTP_TIMEOUT")) as reply:
-            status, raw = reply.status, reply.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise GatewayTimeout(f"payOS: no answer ({exc.reason})") from None
-        raise GatewayError(f"payOS not reachable: {exc.reason}") from None
-    except (TimeoutError, http.client.HTTPException, OSError) as exc:
-        raise GatewayTimeout(f"payOS: no answer ({type(exc).__name__}: {exc})") from None
+    status, raw, _headers = gateway_call("payOS", url, method=method, body=data, headers=headers)
     try:
         answer = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):

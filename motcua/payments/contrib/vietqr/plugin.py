@@ -31,8 +31,6 @@ import hmac
 import json
 import re
 import unicodedata
-import urllib.error
-import urllib.request
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -47,13 +45,13 @@ from motcua.payments.methods.base import (
     AttemptInfo,
     CallbackRejected,
     GatewayError,
-    GatewayTimeout,
     Method,
     Notice,
     Outcome,
     Platform,
     Started,
 )
+from motcua.payments.methods.http import gateway_call
 from motcua.payments.methods.registry import register
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -241,26 +239,16 @@ class VietQR(Method):
         if not url:
             raise GatewayError("PAY_VIETQR_STATEMENT_URL is not set.")
         url += ("&" if "?" in url else "?") + urlencode(params)
-        request = urllib.request.Request(
+        status, raw, _headers = gateway_call(
+            "Bank statement API",
             url,
             headers={
                 "Accept": "application/json",
                 "Authorization": f"Bearer {conf.get('PAY_VIETQR_WEBHOOK_SECRET')}",
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=conf.get("PAY_HTTP_TIMEOUT")) as reply:
-                raw = reply.read()
-        except urllib.error.HTTPError as exc:
-            raise GatewayError(f"Bank statement API: HTTP {exc.code}") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise GatewayTimeout(f"Bank statement API: no answer ({exc.reason})") from None
-            raise GatewayError(f"Bank statement API not reachable: {exc.reason}") from None
-        except TimeoutError as exc:  # socket.timeout while reading the answer
-            raise GatewayTimeout(f"Bank statement API: no answer ({exc})") from None
-        except OSError as exc:
-            raise GatewayError(f"Bank statement API: {exc}") from None
+        if status != 200:
+            raise GatewayError(f"Bank statement API: HTTP {status}")
         try:
             data = json.loads(raw)
             transactions = data["transactions"]

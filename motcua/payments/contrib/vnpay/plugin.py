@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import json
 import re
 import unicodedata
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -46,13 +43,13 @@ from motcua.payments.methods.base import (
     AttemptInfo,
     CallbackRejected,
     GatewayError,
-    GatewayTimeout,
     Method,
     Notice,
     Outcome,
     Platform,
     Started,
 )
+from motcua.payments.methods.http import gateway_call
 from motcua.payments.methods.registry import register
 
 VERSION = "2.1.0"
@@ -200,18 +197,7 @@ def _request(
 ) -> tuple[int, bytes, Message]:
     """One call to VNPAY: GatewayError when it surely did not get through, GatewayTimeout
     when it may have and no answer came in PAY_HTTP_TIMEOUT."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=conf.get("PAY_HTTP_TIMEOUT")) as reply:
-            return reply.status, reply.read(), reply.headers
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(), exc.headers
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            raise GatewayTimeout(f"VNPAY: no answer ({exc.reason})") from None
-        raise GatewayError(f"VNPAY not reachable: {exc.reason}") from None
-    except (TimeoutError, http.client.HTTPException, OSError) as exc:
-        raise GatewayTimeout(f"VNPAY: no answer ({type(exc).__name__}: {exc})") from None
+    return gateway_call("VNPAY", url, method=method, body=body, headers=headers)
 
 
 def _json(raw: bytes) -> Any:
