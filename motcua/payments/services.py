@@ -322,7 +322,9 @@ def attempt_start(
     now = timezone.now()
     with transaction.atomic():
         dossier_lock_queryset().get(pk=bill.dossier_id)
-        bill = Bill.objects.select_for_update().select_related("dossier").get(pk=bill.pk)
+        bill = (
+            Bill.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=bill.pk)
+        )
         existing = Attempt.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             if existing.bill_id != bill.pk:
@@ -702,7 +704,9 @@ def refund_approve(*, refund: Refund, officer: User) -> Refund:
     refund; a transfer matching no bill needs a province administrator."""
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update().select_related("bill__dossier").get(pk=refund.pk)
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("bill__dossier")
+            .get(pk=refund.pk)
         )
         if refund.state != RefundState.PENDING:
             raise PaymentError(_("This refund has already been approved."))
