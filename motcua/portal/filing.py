@@ -23,7 +23,7 @@ from motcua.catalog.display import duration_text
 from motcua.catalog.selectors import procedure_get_current
 from motcua.filing import assisted, drafts
 from motcua.organizations.selectors import unit_list_communes
-from motcua.payments.selectors import bill_view, dossier_bill_current
+from motcua.payments.selectors import bill_view, dossier_bill_current, methods_online
 from motcua.portal.tracking import client_address
 
 LOGIN_URL = "/dang-nhap/"
@@ -395,6 +395,7 @@ def done(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
         "track_url": track_url,
         "qr": qr,
         "bill": bill_view(bill=bill) if (bill := dossier_bill_current(dossier=dossier)) else None,
+        "pay_online": bool(methods_online(version=dossier.procedure_version)),
     })
 
 

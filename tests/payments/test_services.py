@@ -16,6 +16,7 @@ from motcua.dossiers.inputs import Applicant
 from motcua.dossiers.models import DossierEvent, NationalStatus
 from motcua.dossiers.services import (
     dossier_file_online,
+    dossier_receive,
     dossier_request_withdrawal,
     dossier_stop,
 )
@@ -30,12 +31,12 @@ from motcua.payments.models import (
 )
 from motcua.payments.receipts import receipt_pdf
 from motcua.payments.reconcile import reconcile_day
+from motcua.payments.selectors import bill_rates
 from motcua.payments.services import (
     PaymentError,
     bill_claim_rate,
     bill_decide_exemption,
     bill_for_filing,
-    bill_rates,
     payment_record_counter,
     refund_approve,
     refund_done,
@@ -188,3 +189,47 @@ def test_the_daily_reconciliation_recovers_a_lost_callback(gateways, fee_dossier
     assert Reconciliation.objects.filter(method="vnpay", day=today).count() == 1
     assert reconcile_day(day=today - timedelta(days=1))[0].theirs == 0
     assert counter.method == "counter_cash"
+
+
+def test_the_fee_wait_does_not_count_against_the_office(monkeypatch, agencies, citizen, desk):
+    """Time waiting for the fee does not count (the lifecycle's timing rule, Decision 766
+    "Tiến độ giải quyết" and Decree 61/2018 art. 19): a copy request received on Monday
+    2 March 2026 at 08:00, fee asked at 10:00 and paid at the counter on Wednesday at
+    10:00 is due two working days later than its appointment, and not late."""
+    from datetime import datetime
+
+    from motcua.core.calendar import VN_TZ
+    from motcua.payments.bills import Line
+    from motcua.payments.services import bill_request
+
+    now = {"at": datetime(2026, 3, 2, 8, 0, tzinfo=VN_TZ)}
+    monkeypatch.setattr(timezone, "now", lambda: now["at"])
+    dossier = dossier_file_online(
+        procedure_version=procedure_get_current(code="2.000635"),
+        applicant=Applicant(
+            name="Lò Văn Páo",
+            id_number="010190054321",
+            birth_date=date(1990, 2, 1),
+            phone="0912000111",
+        ),
+        receiving_agency=agencies["batxat_desk"],
+        citizen=citizen,
+    )
+    dossier = dossier_receive(dossier=dossier, officer=desk, expected_version=dossier.lock_version)
+    appointment = dossier.due_at
+    now["at"] = datetime(2026, 3, 2, 10, 0, tzinfo=VN_TZ)
+    bill = bill_request(
+        dossier=dossier,
+        officer=desk,
+        expected_version=dossier.lock_version,
+        lines=[Line("Phí cấp bản sao", 8000, 1, 8000)],
+    )
+    now["at"] = datetime(2026, 3, 4, 10, 0, tzinfo=VN_TZ)
+    payment_record_counter(bill=bill, officer=desk, amount_vnd=8000)
+    dossier.refresh_from_db()
+    assert dossier.status == NationalStatus.RECEIVED
+    assert dossier.fee_seconds == 2 * 8 * 3600  # Mon 10:00 → Wed 10:00: two working days
+    # "Trong ngày": due Monday 17:00; the two working days waited push it to Wednesday.
+    assert appointment == datetime(2026, 3, 2, 17, 0, tzinfo=VN_TZ)
+    assert dossier.due_at == datetime(2026, 3, 4, 17, 0, tzinfo=VN_TZ)
+    assert not dossier.is_late
