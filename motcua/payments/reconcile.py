@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from motcua.core.calendar import VN_TZ
@@ -20,7 +20,7 @@ from motcua.payments.methods.base import GatewayError, Notice
 from motcua.payments.methods.base import Outcome as Said
 from motcua.payments.methods.registry import registry
 from motcua.payments.models import Attempt, AttemptState, Payment, Reconciliation, Source
-from motcua.payments.services import NoticeRejected, attempt_info, notice_apply
+from motcua.payments.services import Applied, NoticeRejected, attempt_info, notice_apply
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class PendingReport:
     failed: int
     expired: int
     errors: int
+
+
+def attempt_ask(attempt: Attempt, *, now: datetime) -> Applied | None:
+    """Ask the gateway once what became of `attempt` and apply its answer. None when its
+    method is not configured (nothing asked); result "error" when the gateway did not
+    answer usefully (it is asked again later)."""
+    method = registry.get(attempt.method)
+    if method is None or not method.online or not method.configured():
+        return None
+    Attempt.objects.filter(pk=attempt.pk).update(queried_at=now, queries=F("queries") + 1)
+    try:
+        notice = method.query(attempt_info(attempt))
+        return notice_apply(method=method, notice=notice, source=Source.QUERY)
+    except (GatewayError, NoticeRejected):
+        return Applied("error", attempt)
 
 
 def attempts_pending_query(
@@ -55,18 +70,13 @@ def attempts_pending_query(
     )
     asked = paid = failed = expired = errors = 0
     for attempt in due:
-        method = registry.get(attempt.method)
-        if method is None or not method.online or not method.configured():
+        applied = attempt_ask(attempt, now=now)
+        if applied is None:
             continue
-        Attempt.objects.filter(pk=attempt.pk).update(queried_at=now, queries=attempt.queries + 1)
         asked += 1
-        try:
-            notice = method.query(attempt_info(attempt))
-            applied = notice_apply(method=method, notice=notice, source=Source.QUERY)
-        except (GatewayError, NoticeRejected):
+        if applied.result == "error":
             errors += 1
-            continue
-        if applied.result in ("recorded", "already", "refund"):
+        elif applied.result in ("recorded", "already", "refund"):
             paid += 1
         elif applied.result == "failed":
             failed += 1

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from motcua.catalog.models import ProcedureVersion
 from motcua.core.money import format_vnd
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Channel, Dossier
 from motcua.payments import bills
 from motcua.payments.methods.base import Method
 from motcua.payments.methods.registry import registry
@@ -59,13 +59,28 @@ class BillView:
     rates: tuple[bills.Rate, ...] = ()
 
 
+def bill_charge_for(*, dossier: Dossier, units: bills.Units | None = None) -> bills.Charge:
+    """What the schedule says this dossier owes (the desk's form starts from it)."""
+    channel = "online" if dossier.channel == Channel.ONLINE else "in_person"
+    return bills.charge(dossier.procedure_version.fees.all(), channel=channel, units=units)
+
+
+def bill_rates(*, bill: Bill) -> tuple[bills.Rate, ...]:
+    return bill_charge_for(dossier=bill.dossier).rates
+
+
+def bill_claimed_rate(*, bill: Bill) -> bills.Rate | None:
+    if not bill.exemption_group:
+        return None
+    key = bill.exemption_group.split(":", 1)[0]
+    return next((r for r in bill_rates(bill=bill) if r.key == key), None)
+
+
 def _claimed_group(bill: Bill) -> str:
     return bill.exemption_group.split(":", 1)[-1] if bill.exemption_group else ""
 
 
 def bill_view(*, bill: Bill) -> BillView:
-    from motcua.payments.services import bill_rates  # the schedule's rates, computed
-
     payments = list(bill.payments.order_by("paid_at"))
     refunds = list(Refund.objects.filter(bill=bill).order_by("created_at"))
     pending = (

@@ -34,7 +34,7 @@ from motcua.dossiers.actions.runner import (
     require_role,
     roles_lookup,
 )
-from motcua.dossiers.models import Channel, Dossier, Outcome
+from motcua.dossiers.models import Dossier, Outcome
 from motcua.payments import bills, conf
 from motcua.payments.methods.base import (
     AttemptInfo,
@@ -63,6 +63,7 @@ from motcua.payments.models import (
     RefundState,
     Source,
 )
+from motcua.payments.selectors import bill_charge_for, bill_claimed_rate, bill_rates
 from motcua.workflows.definitions import FEE
 
 User = AbstractBaseUser
@@ -134,12 +135,6 @@ def bill_for_filing(
     return bill
 
 
-def bill_charge_for(*, dossier: Dossier, units: bills.Units | None = None) -> bills.Charge:
-    """What the schedule says this dossier owes (the desk's form starts from it)."""
-    channel = "online" if dossier.channel == Channel.ONLINE else "in_person"
-    return bills.charge(dossier.procedure_version.fees.all(), channel=channel, units=units)
-
-
 def bill_request(
     *,
     dossier: Dossier,
@@ -207,17 +202,6 @@ def bill_claim_rate(*, bill: Bill, rate_key: str) -> Bill:
         bill.exemption, bill.exemption_group = Exemption.CLAIMED, f"{rate.key}:{rate.group}"[:500]
         bill.save(update_fields=["exemption", "exemption_group"])
     return bill
-
-
-def bill_rates(*, bill: Bill) -> tuple[bills.Rate, ...]:
-    return bill_charge_for(dossier=bill.dossier).rates
-
-
-def bill_claimed_rate(*, bill: Bill) -> bills.Rate | None:
-    if not bill.exemption_group:
-        return None
-    key = bill.exemption_group.split(":", 1)[0]
-    return next((r for r in bill_rates(bill=bill) if r.key == key), None)
 
 
 def bill_decide_exemption(*, bill: Bill, officer: User, accept: bool) -> Bill:
@@ -743,12 +727,8 @@ def refunds_collect(*, now: datetime | None = None) -> int:
     to run again (a refund exists once per payment and reason)."""
     now = now or timezone.now()
     ended = Bill.objects.filter(dossier__outcome__in=[Outcome.WITHDRAWN, Outcome.NOT_RECEIVED])
+    ended.filter(state=BillState.OPEN).update(state=BillState.CANCELLED, cancelled_at=now)
     added = 0
-    for bill in ended.filter(state=BillState.OPEN):
-        with transaction.atomic():
-            Bill.objects.filter(pk=bill.pk, state=BillState.OPEN).update(
-                state=BillState.CANCELLED, cancelled_at=now
-            )
     payments = Payment.objects.filter(bill__in=ended, refunds__isnull=True).select_related(
         "bill__dossier"
     )

@@ -24,18 +24,15 @@ from motcua.dossiers import citizen as mine
 from motcua.dossiers.models import Dossier
 from motcua.payments import conf
 from motcua.payments import selectors as paying
-from motcua.payments.methods.base import GatewayError
 from motcua.payments.methods.registry import registry
-from motcua.payments.models import Attempt, AttemptState, Source
+from motcua.payments.models import Attempt, AttemptState
 from motcua.payments.receipts import receipt_pdf
+from motcua.payments.reconcile import attempt_ask
 from motcua.payments.services import (
-    NoticeRejected,
     PaymentError,
-    attempt_info,
     attempt_start,
     bill_claim_rate,
     bill_payable_problem,
-    notice_apply,
 )
 from motcua.portal.filing import citizen_required
 
@@ -134,18 +131,11 @@ def claim(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _ask_gateway(attempt: Attempt) -> None:
-    """Ask the gateway once about a pending attempt (the citizen is waiting on it)."""
-    method = registry.get(attempt.method)
-    if method is None or not method.online or not method.configured():
-        return
+    """Ask the gateway about a pending attempt the citizen is waiting on, at most every
+    ASK_EVERY (an error leaves "being confirmed"; the 15-minute job asks again)."""
     now = timezone.now()
-    if attempt.queried_at and now - attempt.queried_at < ASK_EVERY:
-        return
-    Attempt.objects.filter(pk=attempt.pk).update(queried_at=now, queries=attempt.queries + 1)
-    try:
-        notice_apply(method=method, notice=method.query(attempt_info(attempt)), source=Source.QUERY)
-    except (GatewayError, NoticeRejected):
-        pass  # the page says "being confirmed"; the 15-minute job asks again
+    if attempt.queried_at is None or now - attempt.queried_at >= ASK_EVERY:
+        attempt_ask(attempt, now=now)
 
 
 @never_cache
