@@ -235,6 +235,8 @@ class Dossier(models.Model):
             models.Index(fields=["applicant_phone"], name="dossier_applicant_phone"),
             # "My dossiers": one citizen's dossiers, newest first, in keyset pages.
             models.Index(fields=["citizen", "-id"], name="dossier_citizen_recent"),
+            # The reporting refresh reads the dossiers changed since its last run.
+            models.Index(fields=["updated_at"], name="dossier_updated"),
         ]
 
     def __str__(self) -> str:

@@ -40,6 +40,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -246,6 +247,8 @@ def rating_save(
         if rating.attitude == ATTITUDE_FINE and rating.total_time == 2:
             rating.attitude = 2  # no complaint and handled before the appointment
         rating.save()
-        Dossier.objects.filter(pk=locked.pk).update(rating=clean["satisfaction"])
+        Dossier.objects.filter(pk=locked.pk).update(
+            rating=clean["satisfaction"], updated_at=timezone.now()
+        )
     dossier.rating = clean["satisfaction"]
     return rating

@@ -171,7 +171,7 @@ def _created(
     dossier.save()  # papers need the dossier's id
     if papers:
         papers_save(dossier, papers)
-        dossier.save(update_fields=["scanned_at_counter", "reused_data"])
+        dossier.save(update_fields=["scanned_at_counter", "reused_data", "updated_at"])
     event = event_record(
         dossier,
         action=key,

@@ -131,7 +131,9 @@ def bill_for_filing(
     bill = Bill.objects.create(dossier=dossier, origin=BillOrigin.FILING, created_at=timezone.now())
     _lines_save(bill, charge.lines)
     bill.save(update_fields=["total_vnd"])
-    Dossier.objects.filter(pk=dossier.pk).update(fee_amount=bill.total_vnd)
+    Dossier.objects.filter(pk=dossier.pk).update(
+        fee_amount=bill.total_vnd, updated_at=timezone.now()
+    )
     return bill
 
 
@@ -227,7 +229,9 @@ def bill_decide_exemption(*, bill: Bill, officer: User, accept: bool) -> Bill:
             start=after,
         )
         bill.save(update_fields=["exemption", "exemption_decided_by", "total_vnd"])
-        Dossier.objects.filter(pk=dossier.pk).update(fee_amount=bill.total_vnd)
+        Dossier.objects.filter(pk=dossier.pk).update(
+            fee_amount=bill.total_vnd, updated_at=timezone.now()
+        )
         if bill.total_vnd == 0:
             _bill_settled(dossier, bill, timezone.now(), payment=None, officer=officer)
     return bill
@@ -460,7 +464,15 @@ def _bill_settled(
     dossier.payment_platform = facts["platform"]
     dossier.fee_paid_at = now
     dossier.lock_version += 1
-    dossier.save(update_fields=["paid_online", "payment_platform", "fee_paid_at", "lock_version"])
+    dossier.save(
+        update_fields=[
+            "paid_online",
+            "payment_platform",
+            "fee_paid_at",
+            "lock_version",
+            "updated_at",
+        ]
+    )
     event = event_record(
         dossier,
         action="payment_received",

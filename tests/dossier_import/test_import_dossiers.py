@@ -358,7 +358,11 @@ def test_old_unit_code_maps_to_todays_unit(world, write_csv, make_row):
 
 
 def test_former_unit_without_or_with_several_successors_is_an_error(world, write_csv, make_row):
-    # The former Phường Lào Cai (02641) has no successor on record; give 02644 a second one.
+    # Every former commune has its successor on record (VietMap's mapping): take the
+    # former Phường Lào Cai's (02641) away, and give 02644 a second one.
+    UnitSuccession.objects.filter(
+        predecessor__code="02641", predecessor__valid_to__isnull=False
+    ).delete()
     cocleu = AdministrativeUnit.objects.get(code="02644", valid_to__isnull=False)
     UnitSuccession.objects.create(predecessor=cocleu, successor=current_unit("02683"))
     errors = errors_of(
