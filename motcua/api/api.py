@@ -8,6 +8,7 @@ from ninja import NinjaAPI, Query, Status
 from ninja.errors import ValidationError
 from ninja.renderers import JSONRenderer
 
+from motcua.api.indicators import router as indicators_router
 from motcua.api.schemas import ErrorOut, ProcedureListOut
 from motcua.api.tracking import router as tracking_router
 from motcua.catalog.search import SearchQueryError, procedure_search
@@ -23,6 +24,7 @@ api = NinjaAPI(
     title="motcua API", version="1", urls_namespace="api-v1", renderer=UnicodeJSONRenderer()
 )
 api.add_router("", tracking_router)
+api.add_router("", indicators_router)
 
 
 # Ninja answers bad parameters with 422 and pydantic's error list; callers of this API

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role
@@ -177,6 +178,27 @@ def measure_sums(
 ) -> dict[str, int]:
     totals = _rollups(scope, period, procedure_ids).aggregate(**{m: Sum(m) for m in MEASURES})
     return _with_derived(totals)
+
+
+def monthly_sums(
+    *, scope: Scope, period: Period, procedure_ids: list[int] | None = None
+) -> list[tuple[dt.date, dict[str, int]]]:
+    """Measure sums month by month over the period (first day of each month), for
+    trend charts; a month without dossiers is there with zeros."""
+    rows = (
+        _rollups(scope, period, procedure_ids)
+        .annotate(month=TruncMonth("period"))
+        .values("month")
+        .annotate(**{m: Sum(m) for m in MEASURES})
+        .order_by("month")
+    )
+    found = {row["month"]: _with_derived(row) for row in rows}
+    out = []
+    cursor = period.first.replace(day=1)
+    while cursor <= period.last:
+        out.append((cursor, found.get(cursor, _with_derived({}))))
+        cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
+    return out
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,77 @@ def test_the_province_and_a_former_unit_code_read_the_same_rollups(world, clock)
     province = scope_for_code("15")
     assert numbers(province)["filed_online"] == (0, 1, 0.0)
     assert at(2026, 3, 2, 9, 0)
+
+
+@pytest.fixture
+def leaders(world):
+    from django.contrib.auth import get_user_model
+
+    from motcua.accounts.models import Role, RoleAssignment
+
+    User = get_user_model()
+    commune = User.objects.create_user(username="commune_leader", password="x")
+    RoleAssignment.objects.create(
+        user=commune, agency=world.agency("000.01.31.H37"), role=Role.LEADER
+    )
+    province = User.objects.create_user(username="province_leader", password="x")
+    RoleAssignment.objects.create(
+        user=province, agency=world.agency("000.00.00.H37"), role=Role.LEADER
+    )
+    return {"commune": commune, "province": province}
+
+
+def test_the_api_gives_the_same_numbers_to_those_who_may_read_them(world, clock, client, leaders):
+    clock.set(2026, 3, 2, 9, 0)
+    counter(world)
+    rollups_refresh()
+    commune_code = world.agency("000.01.31.H37").unit.code
+    url = "/api/v1/indicators"
+    query = {"unit": commune_code, "from": "2026-03-01", "to": "2026-03-31"}
+    assert client.get(url, query).status_code == 401
+
+    client.force_login(leaders["commune"])
+    answer = client.get(url, query)
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert (body["unit"], body["from"], body["to"]) == (commune_code, "2026-03-01", "2026-03-31")
+    assert body["indicators"]["filed_online"] | {"label": "", "group": ""} == {
+        "numerator": 0,
+        "denominator": 1,
+        "ratio": 0.0,
+        "score": 0.0,
+        "max": 4.0,
+        "measured": True,
+        "label": "",
+        "group": "",
+    }
+    assert body["indicators"]["paid_online"]["ratio"] is None  # no fee: N/A
+    assert body["indicators"]["synced_realtime"]["measured"] is False
+    # Not the province, not another commune.
+    assert client.get(url, query | {"unit": "15"}).status_code == 403
+    other = world.agency("000.02.31.H37").unit.code
+    assert client.get(url, query | {"unit": other}).status_code == 403
+
+    client.force_login(leaders["province"])
+    for unit in ("15", commune_code, other, "000.01.31.H37"):
+        assert client.get(url, query | {"unit": unit}).status_code == 200, unit
+    same = client.get(url, query | {"unit": "15"}).json()["indicators"]["filed_online"]
+    assert (same["numerator"], same["denominator"]) == (0, 1)
+
+    bad = client.get(url, query | {"from": "01/03/2026"})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
+    backwards = client.get(url, query | {"from": "2026-04-01"})
+    assert backwards.status_code == 400 and "before" in backwards.json()["detail"]
+    assert client.get(url, query | {"unit": "99999"}).status_code == 404
+    assert client.get(url, query | {"procedure": "9.999999"}).status_code == 404
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/indicators" in schema["paths"]
+
+
+def test_the_command_names_bad_input(world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="from: expected a date"):
+        call_command("indicators", unit="15", first="2026-3-1", last="2026-03-31")
+    with pytest.raises(CommandError, match="No unit or agency has the code 77"):
+        call_command("indicators", unit="77", first="2026-03-01", last="2026-03-31")
