@@ -71,6 +71,12 @@ POLICE_MEMBERS = [
     ("congan.pheduyet", "Đỗ Văn Tâm", Role.APPROVER, "trưởng công an xã, phê duyệt"),
 ]
 PROVINCE_ADMIN = ("tinh.quantritinh", "Vũ Thị Lan", "quản trị tỉnh (xem mọi đơn vị)")
+# The province's leader reads the Decision 766 reports of the whole province.
+PROVINCE_LEADER = (
+    "tinh.lanhdaotinh",
+    "Đặng Minh Quân",
+    "lãnh đạo UBND tỉnh (báo cáo chỉ số toàn tỉnh)",
+)
 
 
 def _agency(*, unit_name: str | None, agency_type: str, name: str = "") -> Agency:
@@ -127,5 +133,8 @@ def demo_officials_load() -> list[tuple[str, str, str]]:
     committee = _agency(unit_name=None, agency_type=AgencyType.PROVINCE_PEOPLES_COMMITTEE)
     username, full_name, what = PROVINCE_ADMIN
     _ensure(username=username, full_name=full_name, agency=committee, role=Role.PROVINCE_ADMIN)
+    logins.append((username, DEMO_PASSWORD, f"{full_name}, {what}"))
+    username, full_name, what = PROVINCE_LEADER
+    _ensure(username=username, full_name=full_name, agency=committee, role=Role.LEADER)
     logins.append((username, DEMO_PASSWORD, f"{full_name}, {what}"))
     return logins

@@ -30,6 +30,7 @@ from motcua.reporting.models import MEASURES, DossierFact, Grain, Plan, Rollup, 
 # transactions that commit long after they stamped `updated_at` (a large import).
 OVERLAP = dt.timedelta(minutes=10)
 CHUNK = 500
+TERMS = 100
 ROLLUP_KEYS = ("agency_id", "unit_id", "province_id", "procedure_id")
 
 
@@ -139,14 +140,20 @@ def reporting_rebuild(*, now: dt.datetime | None = None) -> RefreshReport:
     return RefreshReport(dossiers=max(count, 0), rebuilt=True)
 
 
-def _pairs_q(pairs: set[tuple[int, dt.date]], field: str) -> Q:
-    q = Q(pk__in=[])
+def _pairs_qs(pairs: set[tuple[int, dt.date]], field: str) -> list[Q]:
+    """Conditions matching (agency, day) pairs, a bounded number of terms each (SQLite
+    refuses expressions over 1000 deep)."""
     by_agency: dict[int, list[dt.date]] = {}
-    for agency_id, day in pairs:
+    for agency_id, day in sorted(pairs):
         by_agency.setdefault(agency_id, []).append(day)
-    for agency_id, days in by_agency.items():
-        q |= Q(agency_id=agency_id, **{f"{field}__in": days})
-    return q
+    terms = [Q(agency_id=a, **{f"{field}__in": days}) for a, days in by_agency.items()]
+    out = []
+    for start in range(0, len(terms), TERMS):
+        q = Q(pk__in=[])
+        for term in terms[start : start + TERMS]:
+            q |= term
+        out.append(q)
+    return out
 
 
 def _month_of(day: dt.date) -> dt.date:
@@ -184,15 +191,20 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> RefreshReport:
                 DossierFact.objects.filter(dossier_id__in=chunk).values_list("agency_id", "day")
             )
         if days:
-            Rollup.objects.filter(Q(grain=Grain.DAY) & _pairs_q(days, "period")).delete()
-            _days_rebuild(_pairs_q(days, "day"))
+            for q in _pairs_qs(days, "period"):
+                Rollup.objects.filter(Q(grain=Grain.DAY) & q).delete()
+            for q in _pairs_qs(days, "day"):
+                _days_rebuild(q)
             months = {(agency_id, _month_of(day)) for agency_id, day in days}
-            Rollup.objects.filter(Q(grain=Grain.MONTH) & _pairs_q(months, "period")).delete()
-            month_days = Q(pk__in=[])
-            for agency_id, month in months:
-                following = (month + dt.timedelta(days=32)).replace(day=1)
-                month_days |= Q(agency_id=agency_id, period__gte=month, period__lt=following)
-            _months_rebuild(month_days)
+            for q in _pairs_qs(months, "period"):
+                Rollup.objects.filter(Q(grain=Grain.MONTH) & q).delete()
+            month_list = sorted(months)
+            for start in range(0, len(month_list), TERMS):
+                month_days = Q(pk__in=[])
+                for agency_id, month in month_list[start : start + TERMS]:
+                    following = (month + dt.timedelta(days=32)).replace(day=1)
+                    month_days |= Q(agency_id=agency_id, period__gte=month, period__lt=following)
+                _months_rebuild(month_days)
             report.months = len(months)
         report.dossiers, report.days = len(ids), len(days)
         state.watermark = state.refreshed_at = now

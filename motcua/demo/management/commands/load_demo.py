@@ -13,13 +13,17 @@ from motcua.catalog.formdefs import form_definitions_load
 from motcua.catalog.services import CatalogFileError, catalog_import, procedure_workflow_set
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
+from motcua.demo.history import demo_history_load
 from motcua.demo.officials import demo_officials_load
 from motcua.notifications.services import message_templates_ensure_seeded
+from motcua.organizations.models import AdministrativeUnit, UnitLevel
 from motcua.organizations.services import (
     UnitFileError,
     units_import_current,
     units_import_history,
 )
+from motcua.reporting.models import Plan
+from motcua.reporting.services import plan_save, reporting_rebuild
 from motcua.workflows.definitions import CONSULTATION_WORKFLOW
 from motcua.workflows.selectors import workflow_latest
 from motcua.workflows.services import workflows_ensure_shipped
@@ -51,7 +55,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 units = units_import_current(province_codes=[province])
-                history = units_import_history()
+                former = units_import_history()
                 agencies = demo_agencies_load(province_code=province)
                 year = dt.date.today().year
                 days = calendar_seed(years=range(year - 1, year + 3))
@@ -71,15 +75,20 @@ class Command(BaseCommand):
                 admin_created = self._demo_admin()
                 officials = demo_officials_load()
                 message_templates_ensure_seeded()
+            # Outside the transaction above: the importer writes in batches of its own.
+            history = demo_history_load(today=dt.date.today())
+            self._demo_plan(province)
+            reporting_rebuild()
         except (UnitFileError, CatalogFileError) as exc:
             raise CommandError(str(exc)) from exc
         if options["verbosity"] == 0:
             return
         self.stdout.write(
             f"Units: {units.by_level.get('commune', 0)} communes and wards today, "
-            f"{history.created + history.unchanged + history.updated} former units"
+            f"{former.created + former.unchanged + former.updated} former units"
         )
         self.stdout.write(f"Agencies: {agencies}")
+        self.stdout.write(f"Invented past dossiers for the reports (demo data): {history}")
         self.stdout.write(f"Online forms: {forms.created} new, {forms.unchanged} unchanged")
         if admin_created:
             self.stdout.write("Administrator created for the demo.")
@@ -99,6 +108,23 @@ class Command(BaseCommand):
                 f"{report.unchanged} unchanged, {len(report.problems)} with parts not read "
                 "(see import problems in the admin)"
             )
+
+    def _demo_plan(self, province_code: str) -> None:
+        """A plan with invented targets, so the reports show progress (demo data: a
+        province enters its own plan's values)."""
+        year = dt.date.today().year
+        name = f"Kế hoạch demo năm {year} (chỉ tiêu minh họa, không phải số liệu thật)"
+        if Plan.objects.filter(name=name).exists():
+            return
+        province = AdministrativeUnit.objects.get(
+            level=UnitLevel.PROVINCE, code=province_code, valid_to__isnull=True
+        )
+        plan_save(
+            name=name,
+            year=year,
+            unit=province,
+            targets={"filed_online": 60, "full_online": 80, "paid_online": 70, "on_time": 98},
+        )
 
     def _demo_admin(self) -> bool:
         username, password = DEMO_ADMIN
