@@ -119,7 +119,7 @@ def _demo_loaded(django_db_setup, django_db_blocker):
     from django.db import transaction
 
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", verbosity=0)
+        call_command("load_demo", verbosity=0, history_days=0)
         yield
         transaction.set_rollback(True)
 

@@ -21,6 +21,7 @@ from motcua.dossiers.models import Dossier
 from motcua.organizations.models import Agency, AgencyType
 
 PREFIX = "DEMO-"
+RETURNED_WITHIN = 14  # days: the longest invented handling is 7 days + 90 hours
 PER_COMMUNE_DAY = 0.35  # dossiers a commune agency handles a working day, on average
 
 
@@ -43,7 +44,7 @@ def _procedures(level: str) -> list[tuple[str, bool, bool, bool]]:
     return sorted(out)
 
 
-def _row(rng: random.Random, n: int, agency: Agency, procedure, maturity: float, day, now):
+def _row(rng: random.Random, n: int, agency: Agency, procedure, maturity: float, day):
     code, full, partial, fee = procedure
     received = dt.datetime.combine(day, dt.time(7, 30), tzinfo=VN_TZ) + dt.timedelta(
         minutes=rng.randrange(0, 8 * 60)
@@ -58,8 +59,6 @@ def _row(rng: random.Random, n: int, agency: Agency, procedure, maturity: float,
     )
     returned = finished + dt.timedelta(hours=rng.randrange(1, 30))
     status = "10"
-    if returned > now:
-        status, finished, returned = ("4", None, None) if finished > now else ("9", finished, None)
     supplements = 2 if late and rng.random() < 0.2 else int(rng.random() < 0.06)
     paid_online = fee and online and rng.random() < maturity
     full_online = online and full and (not fee or paid_online) and rng.random() < 0.95
@@ -73,8 +72,8 @@ def _row(rng: random.Random, n: int, agency: Agency, procedure, maturity: float,
         "applicant_type": "person",
         "received_at": received.isoformat(timespec="minutes"),
         "due_at": due.isoformat(timespec="minutes"),
-        "finished_at": finished.isoformat(timespec="minutes") if finished else "",
-        "returned_at": returned.isoformat(timespec="minutes") if returned else "",
+        "finished_at": finished.isoformat(timespec="minutes"),
+        "returned_at": returned.isoformat(timespec="minutes"),
         "status": status,
         "full_online": "1" if full_online else "0",
         "fee_amount": "20000" if fee else "0",
@@ -89,13 +88,14 @@ def _row(rng: random.Random, n: int, agency: Agency, procedure, maturity: float,
 
 
 def demo_history_load(*, today: dt.date, days: int = 365, seed: int = 766) -> int:
-    """Import invented past dossiers of the `days` working days before `today` into the
-    communes' People's Committees and the Department of Justice. Once: a database
-    that already holds demo history is left alone. Returns the dossiers created."""
-    if Dossier.objects.filter(code__startswith=PREFIX).exists():
+    """Import invented past dossiers received over `days` days, all returned by
+    `today` (so no invented dossier waits in an officer's inbox), into the communes'
+    People's Committees and the Department of Justice. Once: a database that already
+    holds demo history is left alone. Returns the dossiers created."""
+    if days <= 0 or Dossier.objects.filter(code__startswith=PREFIX).exists():
         return 0
     rng = random.Random(seed)
-    now = dt.datetime.combine(today, dt.time(0, 0), tzinfo=VN_TZ)
+    last = today - dt.timedelta(days=RETURNED_WITHIN)
     commune = _procedures("commune")
     province = _procedures("province")
     agencies = list(
@@ -117,12 +117,12 @@ def demo_history_load(*, today: dt.date, days: int = 365, seed: int = 766) -> in
             continue
         maturity = rng.uniform(0.25, 0.97)
         rate = PER_COMMUNE_DAY * (4 if agency.type == AgencyType.DEPARTMENT else 1)
-        day = today - dt.timedelta(days=days)
-        while day < today:
+        day = last - dt.timedelta(days=days)
+        while day < last:
             if day.weekday() < 5:
                 for _ in range(int(rate) + (rng.random() < rate - int(rate))):
                     rows.append(
-                        _row(rng, len(rows), agency, rng.choice(procedures), maturity, day, now)
+                        _row(rng, len(rows), agency, rng.choice(procedures), maturity, day)
                     )
             day += dt.timedelta(days=1)
     if not rows:

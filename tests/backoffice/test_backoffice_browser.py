@@ -36,7 +36,7 @@ DESK_SIZE = {"width": 1366, "height": 768}
 
 @pytest.fixture
 def site(transactional_db, live_server) -> str:
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     demo_officials_load()
     return live_server.url
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def site(transactional_db, live_server):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     return live_server.url
 
 

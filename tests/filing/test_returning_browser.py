@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_prefill_and_reuse_in_the_browser(
     browser, transactional_db, live_server, assert_accessible, citizen_user
 ):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     client = english_client()
     client.force_login(citizen_user)
     commune = unit_list_communes(province_code=settings.MOTCUA_PROVINCE_CODE).first().code

@@ -170,7 +170,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     # passwords cost 7 s of PBKDF2 otherwise): about 5 s for migrate + load_demo.
     loader = (
         "import django; django.setup(); from django.core.management import call_command; "
-        "call_command('migrate', verbosity=0); call_command('load_demo', verbosity=0)"
+        "call_command('migrate', verbosity=0); "
+        "call_command('load_demo', verbosity=0, history_days=0)"
     )
     subprocess.run(
         [sys.executable, "-c", loader],

@@ -42,7 +42,7 @@ BIRTH = "1.001193"
 
 
 def setup() -> None:
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     demo_officials_load()
 
 

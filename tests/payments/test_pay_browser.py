@@ -30,7 +30,7 @@ BUSINESS = "9.900011"  # "nộp trực tuyến: 50.000 đồng/ hồ sơ"
 @pytest.fixture
 def site(transactional_db, live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     sims = simulators_start(site_url=live_server.url)
     for name, value in simulated_settings(sims).items():
         setattr(settings, name, value)

@@ -38,7 +38,7 @@ SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 @pytest.fixture
 def site(transactional_db, live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     demo_officials_load()
     return live_server.url
 

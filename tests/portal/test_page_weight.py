@@ -33,7 +33,7 @@ CODE = "1.001193"
 
 @pytest.fixture
 def site(transactional_db, live_server):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, history_days=0)
     return live_server.url
 
 

@@ -48,6 +48,14 @@ CONSULTATION_PROCEDURES = [
 class Command(BaseCommand):
     help = "Load the Lào Cai demo: units, agencies, holidays, procedure catalog. Safe to rerun."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=365,
+            help="Days of invented past dossiers for the reports (0: none).",
+        )
+
     def handle(self, *args, **options) -> None:
         if settings.MOTCUA_ENV == "production":
             raise CommandError("The demo data is not for a production database.")
@@ -76,7 +84,9 @@ class Command(BaseCommand):
                 officials = demo_officials_load()
                 message_templates_ensure_seeded()
             # Outside the transaction above: the importer writes in batches of its own.
-            history = demo_history_load(today=dt.date.today())
+            history = demo_history_load(
+                today=dt.date.today(), days=options["history_days"]
+            )
             self._demo_plan(province)
             reporting_rebuild()
         except (UnitFileError, CatalogFileError) as exc:
