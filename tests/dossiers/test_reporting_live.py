@@ -105,6 +105,8 @@ def test_changes_show_at_the_next_refresh_and_a_rebuild_agrees(world, clock, com
         dossier=on_time, officer=u["desk"], expected_version=on_time.lock_version
     )
     assert on_time.is_late
+    # The worker runs the refresh every minute: this is the minute after the changes.
+    assert reporting_rollups_refresh.task_class().validate_datetime(at(2026, 3, 5, 10, 1))
     clock.set(2026, 3, 5, 10, 1)
     reporting_rollups_refresh.call_local()
     assert rollups_age() == timedelta(0)
