@@ -36,6 +36,7 @@ from motcua.dossiers.models import (
 from motcua.dossiers.selectors import paper_with_kind
 from motcua.organizations.models import AdministrativeUnit, Agency
 from motcua.organizations.selectors import unit_list_communes
+from motcua.reporting.selectors import ScopeError, agency_scope, may_read
 from motcua.workflows.definitions import FEE, SUPPLEMENT
 from motcua.workflows.models import Workflow
 
@@ -310,8 +311,12 @@ def inbox_page(
 # --- one dossier -------------------------------------------------------------------
 
 
-def dossier_for_official(*, scope: OfficialScope, code: str) -> Dossier | None:
-    """The dossier with this code if the official's agencies receive or handle it."""
+def dossier_for_official(
+    *, scope: OfficialScope, code: str, reader: Any = None
+) -> Dossier | None:
+    """The dossier with this code if the official's agencies receive or handle it, or,
+    given the signed-in `reader`, if it is in the reports they may read (a leader opens,
+    read-only, the dossiers behind a number)."""
     code = code.strip()
     if not code or len(code) > 60:
         return None
@@ -328,17 +333,27 @@ def dossier_for_official(*, scope: OfficialScope, code: str) -> Dossier | None:
         .filter(code=code)
         .first()
     )
-    if dossier is None or not scope.may_see(dossier):
+    if dossier is None:
         return None
-    return dossier
+    if scope.may_see(dossier) or (reader is not None and _reads_reports_of(reader, dossier)):
+        return dossier
+    return None
+
+
+def _reads_reports_of(reader: Any, dossier: Dossier) -> bool:
+    try:
+        covering = agency_scope(dossier.competent_agency)
+    except ScopeError:
+        return False
+    return may_read(user=reader, scope=covering)
 
 
 def paper_for_official(
-    *, scope: OfficialScope, code: str, paper_id: int
+    *, scope: OfficialScope, code: str, paper_id: int, reader: Any = None
 ) -> tuple[DossierPaper, str | None] | None:
     """A paper with a file of a dossier the official may see, and the file's kind
     (from its first bytes; None when it is not a PDF or a photo)."""
-    dossier = dossier_for_official(scope=scope, code=code)
+    dossier = dossier_for_official(scope=scope, code=code, reader=reader)
     if dossier is None:
         return None
     return paper_with_kind(dossier=dossier, paper_id=paper_id)

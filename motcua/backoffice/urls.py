@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import assisted, outbox, payments, views
+from motcua.backoffice import assisted, outbox, payments, reports, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -23,6 +23,13 @@ urlpatterns = [
     path("thong-bao/<int:pk>/gui-lai/", outbox.retry, name="notification_retry"),
     path("hoan-tien/", payments.refunds, name="refunds"),
     path("doi-soat/", payments.reconciliation, name="reconciliation"),
+    path("bao-cao/", reports.overview, name="reports"),
+    path("bao-cao/don-vi/<str:code>/", reports.unit, name="report_unit"),
+    path("bao-cao/thu-tuc/<str:code>/", reports.procedure, name="report_procedure"),
+    path("bao-cao/ho-so/", reports.dossiers, name="report_dossiers"),
+    path("bao-cao/ke-hoach/", reports.plans, name="report_plans"),
+    path("bao-cao/ke-hoach/moi/", reports.plan_edit, name="report_plan_new"),
+    path("bao-cao/ke-hoach/<int:pk>/", reports.plan_edit, name="report_plan_edit"),
     path("ho-so/<str:code>/", views.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/phi/thu-tai-quay/", payments.counter, name="bill_counter"),
     path("ho-so/<str:code>/phi/mien-giam/", payments.exemption, name="bill_exemption"),

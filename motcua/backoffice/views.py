@@ -95,6 +95,14 @@ class Desk:
     def roles(self) -> frozenset[str]:
         return self.scope.roles_in(self.agency.pk)
 
+    @property
+    def reads_reports(self) -> bool:
+        """A leader somewhere, or the province administrator: the reports link shows
+        (motcua.reporting.selectors.report_scopes says what exactly they may read)."""
+        return self.scope.province_admin or any(
+            Role.LEADER in roles for roles in self.scope.roles_by_agency.values()
+        )
+
 
 def _desk(request: HttpRequest, scope: OfficialScope) -> Desk:
     agency = scope_agency(scope=scope, agency_id=request.session.get(SESSION_AGENCY))
@@ -388,7 +396,7 @@ def _dossier_context(
 @require_GET
 @official_required
 def dossier_detail(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
-    dossier = dossier_for_official(scope=desk.scope, code=code)
+    dossier = dossier_for_official(scope=desk.scope, code=code, reader=request.user)
     if dossier is None:
         raise Http404
     return _render(
@@ -498,7 +506,7 @@ def dossier_result_upload(request: HttpRequest, desk: Desk, code: str) -> HttpRe
 @official_required
 def dossier_result(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
     """The electronic result of a dossier the official may see."""
-    dossier = dossier_for_official(scope=desk.scope, code=code)
+    dossier = dossier_for_official(scope=desk.scope, code=code, reader=request.user)
     if dossier is None or not dossier.result_file:
         raise Http404
     return FileResponse(
@@ -535,7 +543,7 @@ SLIP_LABELS = {
 @official_required
 def dossier_slip(request: HttpRequest, desk: Desk, code: str, form: str) -> HttpResponse:
     """Slip `form` (01–05) of Circular 01 as a PDF, only once it applies to the dossier."""
-    dossier = dossier_for_official(scope=desk.scope, code=code)
+    dossier = dossier_for_official(scope=desk.scope, code=code, reader=request.user)
     if dossier is None:
         raise Http404
     tracking_url = request.build_absolute_uri("/tra-cuu/?" + urlencode({"ma": dossier.code}))
@@ -574,7 +582,9 @@ def tracking_register(request: HttpRequest, desk: Desk) -> HttpResponse:
 @official_required
 def dossier_paper(request: HttpRequest, desk: Desk, code: str, paper_id: int) -> HttpResponse:
     """The scan or photo of one paper, for officials who may see the dossier."""
-    found = paper_for_official(scope=desk.scope, code=code, paper_id=paper_id)
+    found = paper_for_official(
+        scope=desk.scope, code=code, paper_id=paper_id, reader=request.user
+    )
     if found is None:
         raise Http404
     paper, kind = found

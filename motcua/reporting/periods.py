@@ -14,6 +14,9 @@ class PeriodError(ValueError):
     pass
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # what a report may cover
+
+
 @dataclass(frozen=True)
 class Period:
     first: dt.date
@@ -79,6 +82,10 @@ def year(number: int) -> Period:
 
 
 def between(first: dt.date, last: dt.date) -> Period:
+    if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+        raise PeriodError(
+            _("Reports cover the years %(a)d to %(b)d.") % {"a": FIRST_YEAR, "b": LAST_YEAR}
+        )
     if last < first:
         raise PeriodError(_("The end date is before the start date."))
     if (last - first).days > 366 * 10:
@@ -107,19 +114,19 @@ def parse_date(text: str | None, name: str) -> dt.date:
 
 def parse(params: dict[str, str], *, today: dt.date) -> Period:
     """A period from query parameters: from/to, or period=YYYY, YYYY-Qn, YYYY-MM.
-    Without any, the current quarter so far."""
+    Without any, the current quarter. Anything else is a PeriodError naming it."""
     text = (params.get("period") or "").strip()
     if params.get("from") or params.get("to"):
         return between(parse_date(params.get("from"), "from"), parse_date(params.get("to"), "to"))
     if not text:
         current = quarter(today.year, (today.month - 1) // 3 + 1)
         return Period(current.first, current.last, "quarter")
-    if re.fullmatch(r"\d{4}", text):
+    if re.fullmatch(r"\d{4}", text) and FIRST_YEAR <= int(text) <= LAST_YEAR:
         return year(int(text))
     match = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text)
-    if match:
+    if match and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         return quarter(int(match[1]), int(match[2]))
     match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if match and 1 <= int(match[2]) <= 12:
+    if match and 1 <= int(match[2]) <= 12 and FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
         return month(int(match[1]), int(match[2]))
     raise PeriodError(_("Unknown period %s: use YYYY, YYYY-Q1 … YYYY-Q4 or YYYY-MM.") % text)

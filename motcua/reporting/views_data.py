@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Q
+
 from motcua.catalog.models import Procedure, Sector, VersionState
 from motcua.organizations.models import AdministrativeUnit, Agency, UnitLevel
 from motcua.reporting.models import Plan, Target
@@ -99,8 +101,6 @@ def plan_units(*, province_id: int) -> list[AdministrativeUnit]:
 
 def plans_of_province(*, province_id: int) -> list[Plan]:
     """The plans of the province and of its communes and wards, newest year first."""
-    from django.db.models import Q
-
     return list(
         Plan.objects.filter(Q(unit_id=province_id) | Q(unit__parent_id=province_id))
         .select_related("unit")
@@ -110,8 +110,6 @@ def plans_of_province(*, province_id: int) -> list[Plan]:
 
 
 def plan_of_province(*, province_id: int, plan_id: int) -> Plan | None:
-    from django.db.models import Q
-
     return (
         Plan.objects.filter(Q(unit_id=province_id) | Q(unit__parent_id=province_id))
         .filter(pk=plan_id)

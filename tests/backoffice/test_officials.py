@@ -13,13 +13,15 @@ def test_demo_officials_load_is_idempotent(demo, agencies):
     logins = demo_officials_load()
     assert RoleAssignment.objects.count() == before
     usernames = [username for username, _password, _what in logins]
-    # 3 teams of 5, the commune police of the 2 communes (2 each), the province admin.
-    assert len(usernames) == len(set(usernames)) == 20
+    # 3 teams of 5, the commune police of the 2 communes (2 each), the province admin
+    # and the province's leader.
+    assert len(usernames) == len(set(usernames)) == 21
     assert {
         "batxat.tiepnhan",
         "laocai.pheduyet",
         "tinh.chuyenvien",
         "tinh.quantritinh",
+        "tinh.lanhdaotinh",
         "batxat.congan.chuyenvien",
         "laocai.congan.pheduyet",
     } <= set(usernames)
