@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import datetime, timedelta
-from io import StringIO
+from html import unescape
+from io import BytesIO, StringIO
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from openpyxl import load_workbook
 
+from motcua.accounts.models import Role, RoleAssignment
 from motcua.catalog.models import OnlineLevel, ProcedureVersion
 from motcua.dossiers.importing import dossiers_import_csv
 from motcua.dossiers.models import Dossier
@@ -112,7 +118,7 @@ def indicators_json(unit: str, *options: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_the_city_first_quarter_reads_on_todays_units(former_wards, write_csv):
+def test_the_city_first_quarter_reads_on_todays_units(former_wards, write_csv, client):
     report = dossiers_import_csv(path=write_csv(_rows(former_wards)))
     assert report.created == ELIGIBLE + OTHER
     assert Dossier.objects.filter(imported=True).count() == ELIGIBLE + OTHER
@@ -145,6 +151,30 @@ def test_the_city_first_quarter_reads_on_todays_units(former_wards, write_csv):
     ]
     assert sum(p["numerator"] for p in parts) == FULLY_ONLINE
     assert sum(p["denominator"] for p in parts) == ELIGIBLE
+
+    # The dashboard and its export, for the province's leader, in Vietnamese.
+    leader = get_user_model().objects.create_user(username="lanhdao.tinh", password="x")
+    RoleAssignment.objects.create(
+        user=leader,
+        agency=Agency.objects.get(code="000.00.00.H37"),  # Ủy ban nhân dân tỉnh
+        role=Role.LEADER,
+    )
+    client.force_login(leader)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    quarter = {"from": "2024-01-01", "to": "2024-03-31"}
+    for url in ("/mot-cua/bao-cao/", f"/mot-cua/bao-cao/don-vi/{CITY}/"):
+        page = client.get(url, quarter)
+        assert page.status_code == 200, url
+        text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page.content.decode())))
+        assert "9070 / 9493 95,54%" in text, url
+        assert "7563 / 8890 85,07%" in text, url
+        sheet = client.get(url, quarter | {"xuat": "xlsx"})
+        book = load_workbook(BytesIO(sheet.content))
+        cells = [
+            r for sheet in book.worksheets for r in sheet.iter_rows(values_only=True) if len(r) > 4
+        ]
+        assert (FULLY_ONLINE, ELIGIBLE, 95.54) in [tuple(r[2:5]) for r in cells], url
+        assert (PAID_ONLINE, WITH_FEE, 85.07) in [tuple(r[2:5]) for r in cells], url
 
     # A rebuild from scratch gives the same numbers.
     before = indicators_json(CITY, quick)["indicators"]
