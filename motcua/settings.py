@@ -97,6 +97,9 @@ LOCALE_PATHS = [BASE_DIR / "motcua" / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Where a number is grouped on purpose (the reports' counts), by thousands: 9.070 in
+# Vietnamese, 9,070 in English (Django's vi formats set the separator, not the size).
+NUMBER_GROUPING = 3
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"

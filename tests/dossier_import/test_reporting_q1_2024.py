@@ -166,8 +166,8 @@ def test_the_city_first_quarter_reads_on_todays_units(former_wards, write_csv, c
         page = client.get(url, quarter)
         assert page.status_code == 200, url
         text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page.content.decode())))
-        assert "9070 / 9493 95,54%" in text, url
-        assert "7563 / 8890 85,07%" in text, url
+        assert "9.070 / 9.493 95,54%" in text, url
+        assert "7.563 / 8.890 85,07%" in text, url
         sheet = client.get(url, quarter | {"xuat": "xlsx"})
         book = load_workbook(BytesIO(sheet.content))
         cells = [
