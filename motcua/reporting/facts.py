@@ -136,6 +136,7 @@ def facts_query(*, now: datetime, places: dict[int, tuple[int, int]]) -> QuerySe
             **{f"f_{name}": expr for name, expr in _measures(now).items()},
         )
         .values(*[f"f_{c}" for c in COLUMNS])
+        .order_by()  # no "-id" sort carried into the INSERT
     )
 
 

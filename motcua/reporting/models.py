@@ -77,7 +77,10 @@ class Rollup(_Keys):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "period", "agency_id", "procedure_id"], name="rollup_key"
+                # Agency first: the refresh reads and rewrites one agency's days and
+                # months at a time (bench/reporting.py).
+                fields=["agency_id", "grain", "period", "procedure_id"],
+                name="rollup_key",
             )
         ]
         indexes = [
