@@ -27,7 +27,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -36,10 +36,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from motcua.accounts.models import Role
-from motcua.accounts.selectors import scope_agencies
 from motcua.backoffice.charts import Bar, Point, bar_chart, trend_chart
-from motcua.backoffice.views import Desk, official_required
+from motcua.backoffice.views import Desk, _render, official_required
 from motcua.catalog.models import Sector
 from motcua.catalog.selectors import procedure_get_current
 from motcua.core.calendar import VN_TZ
@@ -197,14 +195,7 @@ def fmt_when(moment: dt.datetime | None) -> str:
 def _page(
     request: HttpRequest, desk: Desk, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    context = {
-        "desk": desk,
-        "agencies": scope_agencies(scope=desk.scope),
-        "is_receiving_officer": Role.RECEIVING_OFFICER in desk.roles,
-        "nav": "reports",
-        **context,
-    }
-    return render(request, template, context, status=status)
+    return _render(request, desk, template, {"nav": "reports", **context}, status)
 
 
 def _forbidden(request: HttpRequest, desk: Desk, message: str) -> HttpResponse:

@@ -78,8 +78,9 @@ def _measures(now: datetime) -> dict[str, Case | Value]:
     }
 
 
-def agency_places() -> dict[int, tuple[int, int]]:
-    """agency id → (today's unit, today's province) it counts on.
+def agency_places(*, agency_ids: list[int] | None = None) -> dict[int, tuple[int, int]]:
+    """agency id → (today's unit, today's province) it counts on, for every agency or
+    those named.
 
     A commune-level agency counts on its commune or ward, followed to today's
     successor for a unit that no longer exists; any other agency counts on its
@@ -101,8 +102,11 @@ def agency_places() -> dict[int, tuple[int, int]]:
             unit = unit.parent
         return today(unit) if unit.level == UnitLevel.PROVINCE else None
 
+    agencies = Agency.objects.select_related("unit__parent__parent")
+    if agency_ids is not None:
+        agencies = agencies.filter(pk__in=agency_ids)
     places: dict[int, tuple[int, int]] = {}
-    for agency in Agency.objects.select_related("unit__parent__parent"):
+    for agency in agencies:
         unit = agency.unit
         commune = today(unit) if unit.level == UnitLevel.COMMUNE else None
         province = province_of(commune) if commune is not None else province_of(unit)

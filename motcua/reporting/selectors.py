@@ -10,14 +10,17 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role
 from motcua.accounts.selectors import official_scope
 from motcua.catalog.models import FeeStatus, OnlineLevel, Procedure, VersionState
+from motcua.core.calendar import VN_TZ
 from motcua.dossiers.models import Dossier
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
 from motcua.organizations.selectors import unit_current_successors
+from motcua.reporting.facts import agency_places
 from motcua.reporting.indicators import (
     BY_KEY,
     CATALOG,
@@ -76,9 +79,7 @@ class Scope:
 
 
 def _agency_unit(agency_id: int | None) -> int | None:
-    from motcua.reporting.facts import agency_places
-
-    place = agency_places().get(agency_id or 0)
+    place = agency_places(agency_ids=[agency_id or 0]).get(agency_id or 0)
     return place[0] if place else None
 
 
@@ -91,9 +92,7 @@ def unit_scope(unit: AdministrativeUnit) -> Scope:
 
 
 def agency_scope(agency: Agency) -> Scope:
-    from motcua.reporting.facts import agency_places
-
-    place = agency_places().get(agency.pk)
+    place = agency_places(agency_ids=[agency.pk]).get(agency.pk)
     if place is None:
         raise ScopeError(_("Agency %s is not attached to a province on record.") % agency.code)
     return Scope(AGENCY, agency.code, agency.name, place[1], (place[0],), agency.pk)
@@ -463,8 +462,4 @@ def units_of(*, scope: Scope) -> list[AdministrativeUnit]:
 
 
 def today_local() -> dt.date:
-    from django.utils import timezone
-
-    from motcua.core.calendar import VN_TZ
-
     return timezone.now().astimezone(VN_TZ).date()

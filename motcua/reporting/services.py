@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import Expression, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -40,6 +40,7 @@ OVERLAP = dt.timedelta(minutes=10)
 CHUNK = 500
 TERMS = 100
 ROLLUP_KEYS = ("agency_id", "unit_id", "province_id", "procedure_id")
+COLUMNS = ("period", *ROLLUP_KEYS, *MEASURES)  # of a rollup row, after its grain
 
 
 @dataclass
@@ -50,15 +51,15 @@ class RefreshReport:
     rebuilt: bool = False
 
 
-def _insert_select(query: QuerySet, grain: str, columns: list[str]) -> None:
+def _insert_select(query: QuerySet, grain: str) -> None:
     """INSERT INTO the rollups SELECT an aggregate query (columns named in order)."""
     compiler = query.query.get_compiler(connection=connection)
     select_sql, params = compiler.as_sql()
     aliases = [alias for _e, _s, alias in compiler.select]
-    if aliases != [f"r_{c}" for c in columns]:
+    if aliases != [f"r_{c}" for c in COLUMNS]:
         raise RuntimeError(f"rollup columns out of order: {aliases}")
     table = connection.ops.quote_name(Rollup._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in ("grain", *columns))
+    names = ", ".join(connection.ops.quote_name(c) for c in ("grain", *COLUMNS))
     quoted = connection.ops.quote_name("r_grain")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -67,39 +68,29 @@ def _insert_select(query: QuerySet, grain: str, columns: list[str]) -> None:
         )
 
 
-def _aggregate(source: QuerySet, *, period: object, by_procedure: bool) -> QuerySet:
+def _aggregate(source: QuerySet, *, period: Expression, procedure: Expression) -> QuerySet:
+    """Measures summed per (period, agency, procedure), columns in COLUMNS order, in key
+    order: one agency's rows sit together, for the refresh to read."""
     keys = {
         "r_period": period,
-        "r_agency_id": "agency_id",
-        "r_unit_id": "unit_id",
-        "r_province_id": "province_id",
+        "r_agency_id": F("agency_id"),
+        "r_unit_id": F("unit_id"),
+        "r_province_id": F("province_id"),
+        "r_procedure_id": procedure,  # Value(0): all procedures (never grouped by)
     }
-    grouped = source.annotate(
-        **{k: F(v) if isinstance(v, str) else v for k, v in keys.items()},
-        r_procedure_id=F("procedure_id") if by_procedure else Value(0),
+    return (
+        source.annotate(**keys)
+        .values(*keys)
+        .annotate(**{f"r_{m}": Sum(m) for m in MEASURES})
+        .values(*[f"r_{c}" for c in COLUMNS])
+        .order_by("r_agency_id", "r_period", "r_procedure_id")
     )
-    group_by = [*keys, "r_procedure_id"] if by_procedure else list(keys)
-    out = grouped.values(*group_by).annotate(**{f"r_{m}": Sum(m) for m in MEASURES})
-    if not by_procedure:
-        out = out.annotate(r_procedure_id=Value(0))
-    # Written in key order: one agency's rows sit together, for the refresh to read.
-    return out.values(*keys, "r_procedure_id", *[f"r_{m}" for m in MEASURES]).order_by(
-        "r_agency_id", "r_period", "r_procedure_id"
-    )
-
-
-def _rollup_columns() -> list[str]:
-    return ["period", *ROLLUP_KEYS, *MEASURES]
 
 
 def _days_rebuild(where: Q | None) -> None:
     facts = DossierFact.objects.all() if where is None else DossierFact.objects.filter(where)
-    for by_procedure in (True, False):
-        _insert_select(
-            _aggregate(facts, period=F("day"), by_procedure=by_procedure),
-            Grain.DAY,
-            _rollup_columns(),
-        )
+    for procedure in (F("procedure_id"), Value(0)):
+        _insert_select(_aggregate(facts, period=F("day"), procedure=procedure), Grain.DAY)
 
 
 def _months_rebuild(where: Q | None) -> None:
@@ -107,27 +98,8 @@ def _months_rebuild(where: Q | None) -> None:
     if where is not None:
         days = days.filter(where)
     # Month rows are sums of day rows, procedure by procedure and for all (0) alike.
-    query = (
-        days.annotate(
-            r_period=TruncMonth("period"),
-            r_agency_id=F("agency_id"),
-            r_unit_id=F("unit_id"),
-            r_province_id=F("province_id"),
-            r_procedure_id=F("procedure_id"),
-        )
-        .values("r_period", "r_agency_id", "r_unit_id", "r_province_id", "r_procedure_id")
-        .annotate(**{f"r_{m}": Sum(m) for m in MEASURES})
-        .values(
-            "r_period",
-            "r_agency_id",
-            "r_unit_id",
-            "r_province_id",
-            "r_procedure_id",
-            *[f"r_{m}" for m in MEASURES],
-        )
-        .order_by("r_agency_id", "r_period", "r_procedure_id")
-    )
-    _insert_select(query, Grain.MONTH, _rollup_columns())
+    month = _aggregate(days, period=TruncMonth("period"), procedure=F("procedure_id"))
+    _insert_select(month, Grain.MONTH)
 
 
 def _state() -> RollupState:

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from motcua.catalog.models import Procedure, Sector, VersionState
 from motcua.organizations.models import AdministrativeUnit, Agency, UnitLevel
+from motcua.reporting.facts import agency_places
 from motcua.reporting.models import Plan, Target
 from motcua.reporting.selectors import PROVINCE, Scope
 
@@ -56,8 +57,6 @@ def unit_codes(*, ids: list[int]) -> dict[int, str]:
 def provincial_agency_ids(*, scope: Scope) -> set[int]:
     """The agencies a province's report counts on the province itself (its committee,
     service centre, departments), not on a commune or ward."""
-    from motcua.reporting.facts import agency_places
-
     if scope.kind != PROVINCE:
         return set()
     return {
