@@ -153,3 +153,66 @@ def agencies(demo) -> dict:
         "laocai_committee": agency("Phường Lào Cai", AgencyType.COMMUNE_PEOPLES_COMMITTEE),
         "province_desk": Agency.objects.get(code="000.00.01.H37"),
     }
+
+
+# --- e-ID and population data: the VNeID and population-database simulators -------------------
+# `vneid`: the local OpenID Connect provider standing in for VNeID, with motcua's
+# OIDC_VNEID_* settings pointed at it (live_server too: same process). It signs in
+# `vneid.user` (default: the demo's first-time mother, demo_people.json) without asking;
+# `vneid.consent_page = True`, or
+# `@pytest.mark.parametrize("vneid", [{"consent_page": True}], indirect=True)`, shows the
+# consent page where a person is chosen. `vneid.forge_signature = True` forges ID tokens.
+# `population`: the population database's data-sharing service with the same demo people,
+# POPULATION_* settings pointed at it; `population.fail = True` answers 503,
+# `population.delay` slows it, `population.revoke_tokens()`, `population.queries`.
+# One server each per test session, reset before each test.
+
+
+@pytest.fixture(scope="session")
+def _vneid_simulator():
+    from motcua.accounts.contrib.oidc.simulator import OidcProviderSimulator
+
+    sim = OidcProviderSimulator(client_id="motcua-test", client_secret="s3cret").start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def vneid(request, _vneid_simulator, settings):
+    from motcua.accounts.contrib.oidc import client as oidc
+
+    options = getattr(request, "param", None) or {}
+    _vneid_simulator.reset(
+        user=options.get("user"), consent_page=bool(options.get("consent_page", False))
+    )
+    settings.OIDC_VNEID_ISSUER = _vneid_simulator.issuer
+    settings.OIDC_VNEID_CLIENT_ID = _vneid_simulator.client_id
+    settings.OIDC_VNEID_CLIENT_SECRET = _vneid_simulator.client_secret
+    settings.OIDC_VNEID_ID_CLAIM = "citizen_id"
+    oidc.clear_cache()
+    yield _vneid_simulator
+    _vneid_simulator.reset()
+    oidc.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def _population_simulator():
+    from motcua.accounts.contrib.population.simulator import PopulationSimulator
+
+    sim = PopulationSimulator(client_id="motcua-test", client_secret="s3cret-population").start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def population(_population_simulator, settings):
+    from motcua.accounts.contrib.population import client
+
+    _population_simulator.reset()
+    settings.POPULATION_API_URL = _population_simulator.url
+    settings.POPULATION_CLIENT_ID = _population_simulator.client_id
+    settings.POPULATION_CLIENT_SECRET = _population_simulator.client_secret
+    client.clear_token_cache()
+    yield _population_simulator
+    _population_simulator.reset()
+    client.clear_token_cache()

@@ -1,4 +1,5 @@
-"""Roles of officials in the admin: an inline on the user, and a list of their own."""
+"""Roles of officials in the admin: an inline on the user, and a list of their own; the
+record of population-database lookups, read only."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from motcua.accounts.models import RoleAssignment
+from motcua.accounts.models import PopulationLookup, RoleAssignment
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -26,6 +27,30 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "agency__name", "agency__code"]
     autocomplete_fields = ["user", "agency"]
     list_select_related = ["user", "agency"]
+
+
+@admin.register(PopulationLookup)
+class PopulationLookupAdmin(admin.ModelAdmin):
+    """Who looked whom up in the population database, why and with what result: an audit
+    record, so nobody edits or deletes it here."""
+
+    list_display = ["created_at", "requester_label", "id_number", "purpose", "consent", "result"]
+    list_filter = ["result", "consent"]
+    search_fields = ["id_number", "requester_label", "purpose"]
+    date_hierarchy = "created_at"
+    list_select_related = ["requester"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 User = get_user_model()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,6 +45,12 @@ class RoleAssignment(models.Model):
         return f"{self.user} – {self.get_role_display()} – {self.agency}"
 
 
+class Sex(models.TextChoices):
+    # The values the online forms use (catalog.formdefs.SEXES).
+    MALE = "nam", _("male")
+    FEMALE = "nu", _("female")
+
+
 class CitizenProfile(models.Model):
     """A citizen who signs in to the portal (by phone and one-time code, or by VNeID)."""
 
@@ -60,6 +67,10 @@ class CitizenProfile(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     citizen_id = models.CharField(_("citizen ID number"), max_length=20, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=3, choices=Sex.choices, blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=50, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=50, blank=True)
+    # Street, village or house number; the commune or ward is `commune`.
     address = models.CharField(_("address"), max_length=300, blank=True)
     commune = models.ForeignKey(
         "organizations.AdministrativeUnit",
@@ -72,6 +83,15 @@ class CitizenProfile(models.Model):
     # The `sub` claim of the e-ID provider (VNeID), once the citizen signed in with it.
     oidc_subject = models.CharField(
         _("e-ID subject"), max_length=255, unique=True, null=True, blank=True
+    )
+    identity_verified_at = models.DateTimeField(
+        _("identity confirmed by e-ID at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When an e-ID (VNeID) last vouched for these details; empty for phone-only "
+            "accounts."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -126,3 +146,45 @@ class OfficialTotp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({'confirmed' if self.confirmed else 'pending'})"
+
+
+class LookupResult(models.TextChoices):
+    PENDING = "pending", _("asked, no answer yet")
+    FOUND = "found", _("found")
+    NOT_FOUND = "not_found", _("not found")
+    ERROR = "error", _("service error")
+    REFUSED = "refused", _("refused: no consent")
+
+
+class PopulationLookup(models.Model):
+    """One question to the national population database: who asked, about which ID
+    number, why, with whose consent, and what came of it. Written before the service is
+    called and completed after, so that even a call that never returned is on record."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too: the record must still say who asked once the account is gone.
+    requester_label = models.CharField(_("asked by (as recorded)"), max_length=200, blank=True)
+    id_number = models.CharField(_("ID number looked up"), max_length=20, db_index=True)
+    purpose = models.CharField(_("purpose"), max_length=300)
+    consent = models.BooleanField(_("with consent"))
+    result = models.CharField(
+        _("result"), max_length=10, choices=LookupResult.choices, default=LookupResult.PENDING
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("population data lookup")
+        verbose_name_plural = _("population data lookups")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.id_number} – {self.requester_label} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from motcua.accounts.models import CitizenProfile, OfficialTotp, Role, RoleAssignment
-from motcua.organizations.models import Agency
+from motcua.organizations.models import AdministrativeUnit, Agency
 
 
 def user_roles(*, user: AbstractBaseUser | AnonymousUser, agency: Agency) -> set[str]:
@@ -48,6 +49,49 @@ def citizen_profile(*, user: AbstractBaseUser | AnonymousUser) -> CitizenProfile
     if not user.is_authenticated:
         return None
     return CitizenProfile.objects.filter(user_id=user.pk).select_related("commune").first()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a signed-in citizen is, for prefilling forms. `verified`: an e-ID (VNeID)
+    vouched for it (then `source` is "vneid"); otherwise it is what the citizen's own
+    dossiers left in the profile ("profile"). Empty strings for what is not known."""
+
+    full_name: str
+    birth_date: date | None
+    sex: str  # "nam" / "nu" / ""
+    ethnicity: str
+    nationality: str
+    id_number: str
+    phone: str  # as typed in forms: 0xxxxxxxxx
+    commune: AdministrativeUnit | None  # today's commune or ward of residence
+    address: str  # street, village or house number within `commune`
+    source: Literal["vneid", "profile"]
+    verified: bool
+
+
+def citizen_identity(user: AbstractBaseUser | AnonymousUser) -> Identity | None:
+    """The identity of a signed-in citizen; None for an official or a visitor."""
+    profile = citizen_profile(user=user)
+    if profile is None:
+        return None
+    phone = profile.phone or ""
+    if phone.startswith("84"):
+        phone = "0" + phone[2:]
+    verified = profile.identity_verified_at is not None
+    return Identity(
+        full_name=profile.full_name,
+        birth_date=profile.birth_date,
+        sex=profile.sex,
+        ethnicity=profile.ethnicity,
+        nationality=profile.nationality,
+        id_number=profile.citizen_id,
+        phone=phone,
+        commune=profile.commune,
+        address=profile.address,
+        source="vneid" if verified else "profile",
+        verified=verified,
+    )
 
 
 # --- who sees what: the agencies an official works for -------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,8 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.accounts import otp
-from motcua.accounts.models import CitizenProfile, OfficialTotp, PhoneOtp, Role, RoleAssignment
-from motcua.organizations.models import Agency
+from motcua.accounts.contrib.oidc import claims as claim
+from motcua.accounts.models import (
+    CitizenProfile,
+    OfficialTotp,
+    PhoneOtp,
+    Role,
+    RoleAssignment,
+    Sex,
+)
+from motcua.organizations.models import AdministrativeUnit, Agency, UnitLevel
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -327,11 +336,75 @@ def _claim_date(value: Any) -> date | None:
         return None
 
 
+def _one_line(value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(value)).split())
+
+
+def _claim_text(claims: Mapping[str, Any], name: str, length: int) -> str:
+    return _one_line(claims.get(name))[:length]
+
+
+# OIDC "gender" says male/female; a Vietnamese provider may say nam/nữ.
+_GENDERS = {"male": Sex.MALE, "nam": Sex.MALE, "m": Sex.MALE,
+            "female": Sex.FEMALE, "nu": Sex.FEMALE, "nữ": Sex.FEMALE, "f": Sex.FEMALE}
+
+
+def _province_commune(*, code: str = "", names: Iterable[str] = ()) -> AdministrativeUnit | None:
+    """Today's commune or ward of the deployment's province with this code, else the
+    first of `names` that is one (matched without regard to case)."""
+    communes = AdministrativeUnit.objects.filter(
+        level=UnitLevel.COMMUNE,
+        valid_to__isnull=True,
+        parent__code=settings.MOTCUA_PROVINCE_CODE,
+        parent__valid_to__isnull=True,
+    )
+    if code:
+        found = communes.filter(code=code).first()
+        if found is not None:
+            return found
+    wanted = [name.casefold() for name in names if name]
+    if not wanted:
+        return None
+    # A province has about a hundred: compared here, as SQLite folds case in ASCII only.
+    by_name = {unit.name.casefold(): unit for unit in communes}
+    return next((by_name[name] for name in wanted if name in by_name), None)
+
+
+def _residence(claims: Mapping[str, Any]) -> tuple[AdministrativeUnit | None, str] | None:
+    """(today's commune in the province or None, street/village) from the residence
+    claims; None when the provider said nothing about the residence."""
+    address = claims.get("address")
+    code = _claim_text(claims, claim.COMMUNE_CODE, 10)
+    if isinstance(address, str):
+        address = {"formatted": address}
+    if not isinstance(address, Mapping) and not code:
+        return None
+    address = address if isinstance(address, Mapping) else {}
+    formatted = _one_line(address.get("formatted"))
+    pieces = [p.strip() for p in formatted.split(",") if p.strip()]
+    commune = _province_commune(code=code, names=[_one_line(address.get("locality")), *pieces])
+    street = _one_line(address.get("street_address"))
+    if not street and formatted:
+        # "Thôn X, Xã Y, Tỉnh Z": what comes before the commune is the street or village.
+        if commune is not None and commune.name.casefold() in (p.casefold() for p in pieces):
+            index = [p.casefold() for p in pieces].index(commune.name.casefold())
+            street = ", ".join(pieces[:index])
+        else:
+            street = formatted
+    return commune, street[:300]
+
+
 @transaction.atomic
 def citizen_from_oidc_claims(*, claims: Mapping[str, Any], id_claim: str) -> AbstractUser:
     """The citizen an e-ID provider vouched for: found by its `sub`, else by its verified
-    phone, else created; the profile is refreshed from the claims (name, phone_number,
-    birthdate, and the citizen ID number under `id_claim`)."""
+    phone, else created. The profile is refreshed from the claims on every sign-in (the
+    provider is the authority; names in oidc.client): name, citizen ID number (under
+    `id_claim`), birthdate, gender, ethnicity, nationality, phone, and the permanent
+    residence (street or village, and the commune when it is one of today's units of the
+    province; a residence elsewhere clears the commune). `identity_verified_at` says when.
+    """
     subject = str(claims.get("sub") or "").strip()
     if not subject:
         raise OtpError(_("The e-ID provider did not say who you are. Try again."), code="no_sub")
@@ -350,17 +423,29 @@ def citizen_from_oidc_claims(*, claims: Mapping[str, Any], id_claim: str) -> Abs
     if profile is None:
         profile = CitizenProfile(user=_citizen_user_new())
     profile.oidc_subject = subject
-    if claims.get("name"):
-        profile.full_name = str(claims["name"])[:200]
-    if claims.get(id_claim):
-        profile.citizen_id = str(claims[id_claim])[:20]
+    if name := _claim_text(claims, "name", 200):
+        profile.full_name = name
+    if citizen_id := _claim_text(claims, id_claim, 20):
+        profile.citizen_id = citizen_id
     birth = _claim_date(claims.get("birthdate"))
     if birth:
         profile.birth_date = birth
+    if sex := _GENDERS.get(_claim_text(claims, "gender", 10).casefold()):
+        profile.sex = sex
+    if ethnicity := _claim_text(claims, claim.ETHNICITY, 50):
+        profile.ethnicity = ethnicity
+    if nationality := _claim_text(claims, claim.NATIONALITY, 50):
+        profile.nationality = nationality
+    residence = _residence(claims)
+    if residence is not None:
+        profile.commune, street = residence
+        if street:
+            profile.address = street
     if phone and profile.phone != phone:
         taken = CitizenProfile.objects.filter(phone=phone).exclude(pk=profile.pk).exists()
         if not taken:
             profile.phone = phone
+    profile.identity_verified_at = timezone.now()
     profile.save()
     if profile.full_name and profile.user.first_name != profile.full_name[:150]:
         profile.user.first_name = profile.full_name[:150]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from motcua.backoffice.selectors import BOX_ORDER
 from motcua.catalog.models import PaperForm, RequiredPaper
+from motcua.dossiers.models import ResultDelivery
 from motcua.dossiers.validation import (
     birth_date_error,
     cccd_error,
@@ -267,9 +268,32 @@ class WithdrawForm(ActionForm):
 
 
 class ReturnForm(ActionForm):
+    """Returning the result; `notice` tells the officer how the applicant asked for it
+    (the address the post delivers to, or the electronic copy), chosen when filing."""
+
     electronic = forms.BooleanField(
         label=gettext_lazy("Electronic result (kept for reuse)"), required=False
     )
+
+    def __init__(self, *args: Any, delivery: str = "", address: str = "", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.notice = delivery_notice(delivery, address)
+        if delivery == ResultDelivery.ELECTRONIC:
+            self.fields["electronic"].initial = True
+
+
+def delivery_notice(delivery: str, address: str) -> str:
+    """What the returning officer must do with the result, in one line."""
+    if delivery == ResultDelivery.POST:
+        return _("Send by public post to: %(address)s") % {"address": address or "–"}
+    if delivery == ResultDelivery.ELECTRONIC:
+        return _(
+            "The citizen receives the electronic copy: attach the signed result (PDF) and "
+            "tick “Electronic result”."
+        )
+    if delivery == ResultDelivery.DESK:
+        return _("The applicant collects the result at the one-stop desk.")
+    return ""
 
 
 # The form that collects each action's input, by the spec's `form` kind.
@@ -362,6 +386,21 @@ class CounterForm(forms.Form):
     )
 
     appointment = ReceiveForm.base_fields["appointment"]
+
+    # How the applicant receives the result (Decree 61/2018 art. 20; the post:
+    # Decision 45/2016/QĐ-TTg). The service checks the choice against the procedure.
+    result_delivery = forms.ChoiceField(
+        label=gettext_lazy("How the applicant receives the result"),
+        choices=ResultDelivery.choices,
+        initial=ResultDelivery.DESK,
+        required=False,  # nothing chosen: at the desk, as before this question existed
+        widget=forms.RadioSelect,
+    )
+    result_address = forms.CharField(
+        label=gettext_lazy("Address the post delivers the result to (for the post)"),
+        max_length=300,
+        required=False,
+    )
 
     def __init__(
         self,

@@ -54,7 +54,7 @@ from motcua.core.text import clean_text
 from motcua.dossiers.actions import definition_of
 from motcua.dossiers.actions.receive import procedure_needs_appointment
 from motcua.dossiers.actions.runner import action_run
-from motcua.dossiers.models import Channel, Dossier, NationalStatus
+from motcua.dossiers.models import Channel, Dossier, NationalStatus, ResultDelivery
 from motcua.dossiers.results import dossier_attach_result, result_attach_allowed
 from motcua.dossiers.selectors import (
     ActionChoice,
@@ -339,6 +339,9 @@ def _action_form(
         kwargs["appointment_needed"] = procedure_needs_appointment(dossier.procedure_version)
     elif kind == "fee":
         kwargs["initial"].update(bill_fee_suggestion(dossier=dossier))
+    elif kind == "return":
+        # The returning officer sees how the applicant asked for the result.
+        kwargs.update(delivery=dossier.result_delivery, address=dossier.result_address)
     return bo_forms.ACTION_FORMS[kind](data, **kwargs)
 
 
@@ -760,6 +763,8 @@ def _receive_at_counter(
         papers=papers,
         channel=Channel.IN_PERSON,
         appointment=data.get("appointment"),
+        result_delivery=data.get("result_delivery") or ResultDelivery.DESK,
+        result_address=data.get("result_address", ""),
     )
 
 

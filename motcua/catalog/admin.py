@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.db import transaction
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from motcua.catalog.models import FeeItem, Procedure, ProcedureVersion, RequiredPaper, Sector
+from motcua.catalog.models import (
+    FeeItem,
+    Procedure,
+    ProcedureVersion,
+    RequiredPaper,
+    SearchPhrase,
+    Sector,
+)
+from motcua.catalog.search import procedure_search
 from motcua.catalog.selectors import procedure_versions_without_legal_time
 from motcua.catalog.services import catalog_revision_bump
 
@@ -177,3 +187,74 @@ class ProcedureAdmin(RevisionBumpingAdmin):
     @admin.display(description=_("online level"))
     def current_online_level(self, obj):
         return obj.current.get_online_level_display() if obj.current else "—"
+
+
+class PhraseTargetFilter(admin.SimpleListFilter):
+    title = _("stands for")
+    parameter_name = "target"
+
+    def lookups(self, request, model_admin):
+        return [("procedure", _("a procedure")), ("words", _("official words"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "procedure":
+            return queryset.filter(procedure__isnull=False)
+        if self.value() == "words":
+            return queryset.filter(procedure__isnull=True)
+        return queryset
+
+
+@admin.register(SearchPhrase)
+class SearchPhraseAdmin(RevisionBumpingAdmin):
+    """The everyday names citizens search with. Saving one moves the catalog revision,
+    so every process rebuilds its search index with it."""
+
+    list_display = ["phrase", "target", "language", "active", "updated_at"]
+    list_filter = ["active", "language", PhraseTargetFilter, "procedure__current__sector"]
+    search_fields = [
+        "phrase", "official_words", "note", "procedure__code", "procedure__current__name"
+    ]
+    list_select_related = ["procedure", "procedure__current"]
+    autocomplete_fields = ["procedure"]
+    readonly_fields = ["found_now", "created_at", "updated_at"]
+    fields = [
+        "phrase", "procedure", "official_words", "language", "note", "active", "found_now",
+        "created_at", "updated_at",
+    ]
+    actions = ["make_active", "make_inactive"]
+
+    @admin.display(description=_("stands for"), ordering="procedure__code")
+    def target(self, obj):
+        if obj.procedure_id:
+            current = obj.procedure.current
+            return f"{obj.procedure.code} {current.name if current else ''}".strip()
+        return obj.official_words
+
+    @admin.display(description=_("what a search for these words finds now"))
+    def found_now(self, obj):
+        if not obj.pk:
+            return "—"
+        hits = procedure_search(query=obj.phrase, limit=3).items
+        if not hits:
+            return _("nothing")
+        return format_html_join(
+            "", "<div>{} {}</div>", ((hit.code, hit.name) for hit in hits)
+        )
+
+    @admin.action(description=_("Use the selected phrases in the search"))
+    def make_active(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description=_("Stop using the selected phrases in the search"))
+    def make_inactive(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    def _set_active(self, request, queryset, active: bool) -> None:
+        with transaction.atomic():
+            changed = queryset.exclude(active=active).update(active=active)
+            if changed:
+                catalog_revision_bump()
+        self.message_user(
+            request,
+            ngettext("%(n)d phrase changed.", "%(n)d phrases changed.", changed) % {"n": changed},
+        )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.calendar import DurationKind
+from motcua.core.text import fold
 from motcua.organizations.models import AgencyType
 
 
@@ -277,3 +279,87 @@ class FormDefinition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} form v{self.number}"
+
+
+class PhraseLanguage(models.TextChoices):
+    VIETNAMESE = "vi", _("Vietnamese")
+    ENGLISH = "en", _("English")
+
+
+class SearchPhrase(models.Model):
+    """An everyday name of a procedure ("cắt khẩu", "làm sổ đỏ", "birth registration").
+
+    Citizens search the way they speak at the one-stop desk and miss the official
+    wording; the search reads these phrases (motcua.catalog.search) and puts the
+    procedure they stand for first. The target is a procedure, or the official words
+    (which also reach the procedure's look-alikes, and survive a catalog re-import
+    under other codes).
+    """
+
+    phrase = models.CharField(
+        _("everyday words"), max_length=200,
+        help_text=_(
+            "What people type or say, e.g. “cắt khẩu”, “làm sổ đỏ”, “birth registration”. "
+            "Accents, case and one typo per word do not matter; the phrase may sit inside "
+            "a longer query."
+        ),
+    )
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="search_phrases",
+        help_text=_("The procedure these words mean. Leave empty to give official words."),
+    )
+    official_words = models.CharField(
+        _("official words"), max_length=300, blank=True,
+        help_text=_(
+            "Or: the words of the official name these words stand for, e.g. “xóa đăng ký "
+            "thường trú” for “cắt khẩu”. Every procedure whose name holds them in this "
+            "order, a word or two apart, is found, the plainest first."
+        ),
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=PhraseLanguage.choices,
+        default=PhraseLanguage.VIETNAMESE,
+    )
+    note = models.TextField(_("note"), blank=True, help_text=_("Why, or where it was heard."))
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive phrases are kept but not searched.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("everyday name of a procedure")
+        verbose_name_plural = _("everyday names of procedures")
+        ordering = ["phrase", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(procedure__isnull=False) & models.Q(official_words=""))
+                    | (models.Q(procedure__isnull=True) & ~models.Q(official_words=""))
+                ),
+                name="search_phrase_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["phrase", "procedure"], condition=models.Q(procedure__isnull=False),
+                name="search_phrase_procedure_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["phrase", "official_words"], condition=models.Q(procedure__isnull=True),
+                name="search_phrase_words_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.procedure.code if self.procedure_id else self.official_words
+        return f"{self.phrase} → {target}"
+
+    def clean(self) -> None:
+        if not fold(self.phrase):
+            raise ValidationError({"phrase": _("Write the words people use.")})
+        if bool(self.procedure_id) == bool(self.official_words.strip()):
+            raise ValidationError(
+                _("Choose a procedure or write the official words, not both.")
+            )
+        if self.official_words and not fold(self.official_words):
+            raise ValidationError({"official_words": _("Write words of the official name.")})

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +21,11 @@ from motcua.catalog.models import (
     CatalogRevision,
     FeeItem,
     PaperForm,
+    PhraseLanguage,
     Procedure,
     ProcedureVersion,
     RequiredPaper,
+    SearchPhrase,
     Sector,
     VersionState,
 )
@@ -34,16 +37,22 @@ from motcua.catalog.parsing import (
     parse_paper,
     parse_processing_time,
 )
+from motcua.catalog.search import name_holds
 from motcua.core.calendar import DurationKind, parse_duration
+from motcua.core.text import fold
 from motcua.workflows.models import Workflow
 
 __all__ = [
     "DEMO_FIELD_NAMES",
+    "PHRASES_FILE",
     "CatalogFileError",
     "ImportReport",
+    "PhraseLoadReport",
     "catalog_import",
     "catalog_revision_bump",
     "display_name",
+    "search_phrases_load",
+    "search_phrases_load_file",
 ]
 
 
@@ -449,3 +458,115 @@ def procedure_workflow_set(*, codes: list[str], workflow: Workflow | None) -> in
         if changed:
             catalog_revision_bump()
     return changed
+
+
+# --- everyday names of procedures (search vocabulary) -----------------------------------
+
+PHRASES_FILE = Path(__file__).resolve().parent / "data" / "search_phrases.json"
+PHRASE_KEYS = frozenset({"phrase", "procedure", "words", "language", "note"})
+
+
+@dataclass
+class PhraseLoadReport:
+    created: int = 0
+    unchanged: int = 0  # already there: left as the administrator keeps them
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (phrase, code not in catalog)
+    # (phrase, official words) stored, but no procedure in force has a name holding them
+    unmatched: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _phrase_entry_errors(position: int, entry: Any) -> list[str]:
+    where = _("phrase %(n)d") % {"n": position}
+    if not isinstance(entry, dict):
+        return [f"{where}: " + _("expected an object, got %(type)s") % {
+            "type": type(entry).__name__}]
+    errors = [f"{where}: " + _("unknown field %(key)r") % {"key": key}
+              for key in sorted(set(entry) - PHRASE_KEYS, key=str)]
+    phrase = entry.get("phrase")
+    if not isinstance(phrase, str) or not fold(phrase) or len(_nfc(phrase)) > 200:
+        errors.append(f"{where}: " + _("'phrase' must be words, at most 200 characters"))
+    else:
+        where = f"{where} ({_nfc(phrase)!r})"
+    code, words = entry.get("procedure"), entry.get("words")
+    if (code is None) == (words is None):
+        errors.append(f"{where}: " + _("give either 'procedure' or 'words'"))
+    elif code is not None and not (isinstance(code, str) and NATIONAL_CODE_RE.match(code)):
+        errors.append(f"{where}: " + _("'procedure' must be a national code like 1.001193"))
+    elif words is not None and (
+        not isinstance(words, str) or not fold(words) or len(_nfc(words)) > 300
+    ):
+        errors.append(
+            f"{where}: " + _("'words' must be words of an official name, at most 300 characters")
+        )
+    if entry.get("language", "vi") not in PhraseLanguage.values:
+        errors.append(f"{where}: " + _("'language' must be one of %(choices)s")
+                      % {"choices": ", ".join(PhraseLanguage.values)})
+    if not isinstance(entry.get("note", ""), str):
+        errors.append(f"{where}: " + _("'note' must be a text"))
+    return errors
+
+
+def search_phrases_load(*, entries: Any) -> PhraseLoadReport:
+    """Add the everyday names of `entries` (the search_phrases.json schema) not yet stored.
+
+    Idempotent, and it never overwrites: a phrase already stored (same words, same
+    target) stays as the administrator keeps it, deactivated or annotated. An entry
+    whose procedure is not in the catalog is skipped; one whose official words no
+    procedure's name holds is stored (the catalog may grow) and reported. A malformed
+    file raises CatalogFileError naming every bad entry, with nothing written.
+    """
+    if isinstance(entries, dict):
+        entries = entries.get("phrases")
+    if not isinstance(entries, list):
+        raise CatalogFileError([_("the file must hold a list of phrases")])
+    errors = [e for position, entry in enumerate(entries, 1)
+              for e in _phrase_entry_errors(position, entry)]
+    if errors:
+        raise CatalogFileError(errors)
+
+    report = PhraseLoadReport()
+    codes = {entry["procedure"] for entry in entries if "procedure" in entry}
+    procedures = {p.code: p for p in Procedure.objects.filter(code__in=codes)}
+    # The names in force, to tell whether official words find anything.
+    names = list(
+        ProcedureVersion.objects.filter(procedure__current=F("pk")).values_list("name", flat=True)
+    )
+    with transaction.atomic():
+        for entry in entries:
+            phrase = _nfc(entry["phrase"])
+            if "procedure" in entry:
+                procedure = procedures.get(entry["procedure"])
+                if procedure is None:
+                    report.skipped.append((phrase, entry["procedure"]))
+                    continue
+                target = {"procedure": procedure, "official_words": ""}
+            else:
+                words = _nfc(entry["words"])
+                target = {"procedure": None, "official_words": words}
+                if not any(name_holds(name, words) for name in names):
+                    report.unmatched.append((phrase, words))
+            _row, created = SearchPhrase.objects.get_or_create(
+                phrase=phrase,
+                **target,
+                defaults={
+                    "language": entry.get("language", PhraseLanguage.VIETNAMESE),
+                    "note": _nfc(entry.get("note", "")),
+                },
+            )
+            if created:
+                report.created += 1
+            else:
+                report.unchanged += 1
+        if report.created:
+            catalog_revision_bump()  # the search index holds the phrases too
+    return report
+
+
+def search_phrases_load_file(*, path: Path | str | None = None) -> PhraseLoadReport:
+    """search_phrases_load() over a JSON file, the shipped vocabulary by default."""
+    path = Path(path or PHRASES_FILE)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogFileError([f"{path.name}: {exc}"]) from exc
+    return search_phrases_load(entries=data)

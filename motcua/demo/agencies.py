@@ -45,6 +45,12 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def _phone(commune: int, number: str) -> str:
+    """A made-up landline of Lào Cai (area code 0214), one per agency: what the "Need
+    help?" box of the portal shows."""
+    return f"0214 3{commune:03d} {number}0"
+
+
 @transaction.atomic
 def demo_agencies_load(*, province_code: str) -> int:
     province = AdministrativeUnit.objects.get(
@@ -59,6 +65,7 @@ def demo_agencies_load(*, province_code: str) -> int:
             unit=province,
             parent=created.get(parent) if parent else None,
             is_demo_data=True,
+            phone=_phone(0, number),
         )
     committee = created["00"]
     count = len(created)
@@ -73,6 +80,7 @@ def demo_agencies_load(*, province_code: str) -> int:
                 unit=commune,
                 parent=committee if commune_committee is None else commune_committee,
                 is_demo_data=True,
+                phone=_phone(index, number),
             )
             commune_committee = commune_committee or agency
             count += 1

@@ -33,11 +33,17 @@ from motcua.dossiers.models import (
     DossierRating,
     NationalStatus,
     Outcome,
+    short_token_pk,
 )
 from motcua.dossiers.ratings import QUESTIONS, rating_save
 from motcua.dossiers.selectors import dossier_answers, paper_with_kind
 from motcua.dossiers.services import dossier_resubmit, dossier_supplement_complete
-from motcua.dossiers.slip_contexts import slip_forms
+from motcua.dossiers.slip_contexts import (
+    online_receipt_applies,
+    online_receipt_context,
+    slip_context_for,
+    slip_forms,
+)
 from motcua.dossiers.tracking import (
     MAX_CODE_LENGTH,
     TrackingEvent,
@@ -278,8 +284,34 @@ def supplement_action(dossier: Dossier) -> str:
 
 
 def citizen_slip_forms(*, dossier: Dossier) -> list[str]:
-    """The slips of Circular 01 addressed to the applicant that apply to the dossier now."""
-    return [form for form in slip_forms(dossier=dossier) if form in CITIZEN_SLIPS]
+    """The slips of Circular 01 addressed to the applicant that apply to the dossier now.
+    Form 01 from the moment an online dossier is filed: the acknowledgement of the
+    filing until the desk receives it, the receipt and appointment slip after."""
+    forms = [form for form in slip_forms(dossier=dossier) if form in CITIZEN_SLIPS]
+    if "01" not in forms and online_receipt_applies(dossier=dossier):
+        forms.insert(0, "01")
+    return forms
+
+
+def citizen_slip_context(*, dossier: Dossier, form: str, tracking_url: str = "") -> Any:
+    """The context of the applicant's slip `form` (citizen_slip_forms), or None."""
+    if form not in citizen_slip_forms(dossier=dossier):
+        return None
+    if form == "01" and online_receipt_applies(dossier=dossier):
+        return online_receipt_context(dossier=dossier, tracking_url=tracking_url)
+    return slip_context_for(dossier=dossier, form=form, tracking_url=tracking_url)
+
+
+# --- the short link in messages -------------------------------------------------------------
+
+
+def short_link_dossier(*, token: str) -> Dossier | None:
+    """The dossier a short link (/h/<token>, in every SMS) names, or None when the token
+    is malformed, forged or names no dossier."""
+    pk = short_token_pk(token)
+    if pk is None:
+        return None
+    return Dossier.objects.only("id", "code", "citizen_id").filter(pk=pk).first()
 
 
 def citizen_paper_get(

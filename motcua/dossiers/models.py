@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,6 +32,23 @@ class Channel(models.IntegerChoices):
 class ApplicantType(models.TextChoices):
     PERSON = "person", _("person")
     ORGANISATION = "organisation", _("organisation")
+
+
+class ResultDelivery(models.TextChoices):
+    """How the applicant asked to receive the result, chosen when filing.
+
+    Decree 61/2018 art. 20 (one-stop mechanism, now Decree 118/2025): the result is
+    returned at the one-stop desk, through the public postal service or online, as the
+    applicant registered; provinces applying Decree 118/2025 keep the same choice (e.g.
+    Hà Nội's Decision 6470/QĐ-UBND: paper results at the centre or by public post,
+    electronic results for online dossiers). Decision 45/2016/QĐ-TTg art. 5: the
+    applicant may use the public post to send the dossier, to receive the result, or
+    both, and the postal worker delivers the result to the address they asked for.
+    """
+
+    DESK = "desk", _("At the one-stop desk")
+    POST = "post", _("By public post")
+    ELECTRONIC = "electronic", _("Electronic copy on the portal account")
 
 
 class Outcome(models.TextChoices):
@@ -98,6 +116,16 @@ class Dossier(models.Model):
     )
     organisation_name = models.CharField(_("organisation"), max_length=300, blank=True)
     organisation_tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+
+    # How the result goes back (motcua.dossiers.services checks the choice on filing).
+    result_delivery = models.CharField(
+        _("result delivery"),
+        max_length=12,
+        choices=ResultDelivery.choices,
+        default=ResultDelivery.DESK,
+    )
+    # For the post: where the postal service delivers it; empty for the other ways.
+    result_address = models.CharField(_("send the result to"), max_length=300, blank=True)
 
     channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
     filed_by = models.ForeignKey(
@@ -255,6 +283,54 @@ class Dossier(models.Model):
     def promised_at(self) -> dt.datetime | None:
         """The return moment the applicant was last given: form 04's, else the legal due."""
         return self.apology_due_at or self.due_at
+
+    @property
+    def short_token(self) -> str:
+        """The token of the dossier's short link (/h/<token>) in SMS: see short_token_pk."""
+        return _base36(self.pk) + _short_check(self.pk)
+
+
+# --- short links ---------------------------------------------------------------------
+# An SMS carries a link to the dossier; its text must stay one GSM-7 part, so the link
+# is the dossier id in base 36 plus a 3-character keyed check (about 10 characters
+# for ten million dossiers, where the code itself takes 25). The check only stops
+# anyone walking the ids to list dossier codes; the link opens nothing the code does
+# not (the owner's page after sign-in, else public tracking, which asks for the phone).
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_CHECK_LENGTH = 3
+_SHORT_LINK_SALT = "motcua.dossiers.short-link"
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _BASE36[rest] + digits
+        if not number:
+            return digits
+
+
+def _short_check(pk: int, secret: str | None = None) -> str:
+    digest = salted_hmac(_SHORT_LINK_SALT, str(pk), secret=secret, algorithm="sha256").digest()
+    value = int.from_bytes(digest[:8], "big") % 36**_CHECK_LENGTH
+    return _base36(value).rjust(_CHECK_LENGTH, "0")
+
+
+def short_token_pk(token: str) -> int | None:
+    """The dossier id a short-link token names, or None when it is malformed or its
+    check fails (a link from before a key rotation still passes through
+    SECRET_KEY_FALLBACKS)."""
+    token = (token or "").strip().lower()
+    if not 1 + _CHECK_LENGTH <= len(token) <= 13 + _CHECK_LENGTH:
+        return None
+    if any(ch not in _BASE36 for ch in token):
+        return None
+    pk = int(token[:-_CHECK_LENGTH], 36)
+    check = token[-_CHECK_LENGTH:]
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if any(constant_time_compare(check, _short_check(pk, secret)) for secret in secrets):
+        return pk
+    return None
 
 
 class Score(models.IntegerChoices):
@@ -463,3 +539,97 @@ class Draft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.pk} of {self.citizen_id}"
+
+
+# --- assisted filing: how the citizen confirmed (motcua.filing.assisted) -------------------
+
+
+class PhoneOwner(models.TextChoices):
+    """Whose phone receives the confirmation code and the news of an assisted filing."""
+
+    CITIZEN = "citizen", _("the citizen's own phone")
+    RELATIVE = "relative", _("a relative's or acquaintance's phone")
+    NONE = "none", _("no phone")
+
+
+class ConfirmMethod(models.TextChoices):
+    CITIZEN_CODE = "citizen_code", _("code sent to the citizen's own phone")
+    RELATIVE_CODE = "relative_code", _("code sent to a relative's or acquaintance's phone")
+    PAPER = "paper_signature", _("signed the printed form on paper")
+
+
+class AssistedConfirmation(models.Model):
+    """How the citizen confirmed a draft a receiving officer filled in for them.
+
+    Created with the assisted draft (whose phone the code goes to: the citizen's own, a
+    relative's with the relation written down, or none); the channel may change on the
+    check page until the citizen confirms. Confirming (motcua.filing.assisted) fills in
+    the method, the officer, their agency and the moment, links the dossier, and from
+    then on only the scan of the signed page may still be added. A relative's phone is
+    only a channel: it never decides which account owns the dossier.
+    """
+
+    # Submitted drafts are kept (drafts_purge only empties their uploads), so the record
+    # lives as long as the dossier.
+    draft = models.OneToOneField(Draft, on_delete=models.CASCADE, related_name="confirmation")
+    dossier = models.OneToOneField(
+        Dossier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assisted_confirmation",
+    )
+    phone_owner = models.CharField(
+        _("whose phone"), max_length=10, choices=PhoneOwner.choices, default=PhoneOwner.CITIZEN
+    )
+    phone = models.CharField(_("phone"), max_length=15, blank=True)  # 84xxxxxxxxx
+    relation = models.CharField(_("relation to the citizen"), max_length=60, blank=True)
+    relative_name = models.CharField(_("name of the phone's owner"), max_length=200, blank=True)
+    method = models.CharField(
+        _("confirmed by"), max_length=20, choices=ConfirmMethod.choices, blank=True
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The name as it stood when the officer attested: the record must not change with
+    # a later rename of the account.
+    officer_name = models.CharField(_("officer's name"), max_length=200, blank=True)
+    agency = models.ForeignKey(
+        "organizations.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The fingerprint of the answers and papers on the last printed form to sign: a form
+    # confirmed on paper is filed only if it still holds what was printed and signed.
+    printed_digest = models.CharField(_("printed form"), max_length=16, blank=True)
+    printed_at = models.DateTimeField(null=True, blank=True)
+    scan = models.FileField(_("scan of the signed page"), upload_to="assisted/%Y/%m/", blank=True)
+    scan_added_at = models.DateTimeField(null=True, blank=True)
+    scan_added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assisted filing confirmation")
+        verbose_name_plural = _("assisted filing confirmations")
+
+    def __str__(self) -> str:
+        return f"draft {self.draft_id}: {self.method or 'pending'}"
+
+    @property
+    def phone_display(self) -> str:
+        """84912345678 → 0912 345 678."""
+        local = "0" + self.phone[2:] if self.phone.startswith("84") else self.phone
+        return f"{local[:4]} {local[4:7]} {local[7:]}".strip()

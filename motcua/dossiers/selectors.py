@@ -250,7 +250,9 @@ def dossier_answers(*, dossier: Dossier) -> list[tuple[str, list[str]]]:
         return []
     rows = []
     for page in found.definition.get("pages", []):
-        if page.get("type") == "upload" or page.get("id") not in answers:
+        if page.get("id") not in answers or (
+            page.get("type") == "upload" and not isinstance(answers[page["id"]], dict)
+        ):
             continue
         try:
             lines = [line for line in formdefs.answer_lines(page, answers[page["id"]]) if line]

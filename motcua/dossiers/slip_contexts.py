@@ -17,7 +17,7 @@ from motcua.accounts.models import Role
 from motcua.catalog.models import ProcedureVersion
 from motcua.core.calendar import DurationKind
 from motcua.dossiers.actions import ACTIONS
-from motcua.dossiers.models import Dossier, DossierEvent, Outcome
+from motcua.dossiers.models import Channel, Dossier, DossierEvent, Outcome, ResultDelivery
 from motcua.dossiers.selectors import dossier_answers, dossier_step_deadlines
 from motcua.organizations.models import Agency
 
@@ -29,6 +29,7 @@ _SLIP_PAPER_FORMS = {
     "original_or_copy": "Bản chính hoặc bản sao",
 }
 SLIP_FORMS = ("01", "02", "03", "04", "05")
+BLANK_ADDRESS = "…………………"  # the dotted line of the paper form, filled in by hand
 # Form 06 on A4: WeasyPrint lays out about 80 register lines a second, and slips are
 # printed one at a time per process, so a register stops at this many lines.
 # "Giấy tờ: lý do" (or " - ", " – ") on one line of a supplement request; not "08:00".
@@ -107,6 +108,18 @@ def _receiving_officer(dossier: Dossier) -> Any:
     return receipt.actor if receipt and receipt.actor else dossier.filed_by
 
 
+def result_place_text(dossier: Dossier) -> str:
+    """Where the applicant registered to receive the result, as item 6 of form 01
+    ("Đăng ký nhận kết quả tại: …") prints it: the desk, the address the public post
+    delivers to (Decision 45/2016/QĐ-TTg), or the electronic copy on the portal."""
+    if dossier.result_delivery == ResultDelivery.POST:
+        return f"{dossier.result_address or BLANK_ADDRESS} (qua dịch vụ bưu chính công ích)"
+    if dossier.result_delivery == ResultDelivery.ELECTRONIC:
+        return "Cổng Dịch vụ công, tài khoản của người nộp hồ sơ (bản điện tử)"
+    desk = dossier.receiving_agency
+    return ", ".join(part for part in (desk.name, desk.address) if part)
+
+
 def _slip_common(dossier: Dossier, tracking_url: str) -> Any:
     """What every slip of a dossier carries: desk, code, applicant, request, times."""
     from motcua.dossiers.slips import SlipApplicant, SlipContext
@@ -127,24 +140,28 @@ def _slip_common(dossier: Dossier, tracking_url: str) -> Any:
         processing_time_text=_legal_time_text(dossier.procedure_version),
         received_at=dossier.received_at,
         due_at=dossier.promised_at,
-        result_place=", ".join(part for part in (desk.name, desk.address) if part),
+        result_place=result_place_text(dossier),
     )
+
+
+def _slip_papers(dossier: Dossier) -> list[Any]:
+    from motcua.dossiers.slips import SlipPaper
+
+    return [
+        SlipPaper(
+            name=paper.name,
+            form_label=_SLIP_PAPER_FORMS.get(paper.form, ""),
+            count=paper.count,
+        )
+        for paper in dossier.papers.all()
+    ]
 
 
 def _receipt_slip(dossier: Dossier, base: Any) -> Any:
     """Form 01: the papers received and the receiving officer."""
-    from motcua.dossiers.slips import SlipPaper
-
     return replace(
         base,
-        papers=[
-            SlipPaper(
-                name=paper.name,
-                form_label=_SLIP_PAPER_FORMS.get(paper.form, ""),
-                count=paper.count,
-            )
-            for paper in dossier.papers.all()
-        ],
+        papers=_slip_papers(dossier),
         officer_name=_person(_receiving_officer(dossier)),
         declared=dossier_answers(dossier=dossier),
         # The appointment the receipt gave, also after an apology (form 04) moved it.
@@ -258,6 +275,36 @@ def slip_context_for(*, dossier: Dossier, form: str = "01", tracking_url: str = 
     if form not in slip_forms(dossier=dossier):
         return None
     return _SLIP_BUILDERS[form](dossier, _slip_common(dossier, tracking_url))
+
+
+def online_receipt_applies(*, dossier: Dossier) -> bool:
+    """An online dossier filed and not received yet (nor refused or withdrawn): the
+    applicant's paper is the acknowledgement of the electronic filing until the desk
+    receives it and form 01 takes over (Decree 45/2020/NĐ-CP: the system confirms an
+    electronic filing to the applicant at once)."""
+    return (
+        dossier.channel == Channel.ONLINE
+        and dossier.submitted_at is not None
+        and dossier.received_at is None
+        and dossier.outcome == Outcome.PENDING
+    )
+
+
+def online_receipt_context(*, dossier: Dossier, tracking_url: str = "") -> Any:
+    """Form 01 shaped as the acknowledgement of an online filing (what was sent, when,
+    how the result will come back; the appointment is set on reception), or None when
+    it does not apply (online_receipt_applies)."""
+    if not online_receipt_applies(dossier=dossier):
+        return None
+    return replace(
+        _slip_common(dossier, tracking_url),
+        acknowledgement=True,
+        filed_at=dossier.submitted_at,
+        issued_at=dossier.submitted_at,
+        due_at=None,
+        papers=_slip_papers(dossier),
+        declared=dossier_answers(dossier=dossier),
+    )
 
 
 def walk_in_slip_context(

@@ -25,6 +25,7 @@ import segno
 
 __all__ = [
     "FORMS",
+    "ONLINE_RECEIPT_TITLE",
     "SlipAgency",
     "SlipApplicant",
     "SlipContext",
@@ -57,6 +58,11 @@ FORMS: dict[str, tuple[str, str]] = {
     "05": ("form05.html", "Phiếu kiểm soát quá trình giải quyết hồ sơ"),
     "06": ("form06.html", "Sổ theo dõi hồ sơ"),
 }
+
+# An online dossier not received yet gets form 01's shape as an acknowledgement of the
+# electronic filing (no appointment yet); the real form 01 replaces it on reception.
+ONLINE_RECEIPT_TEMPLATE = "form01_online.html"
+ONLINE_RECEIPT_TITLE = "Giấy tiếp nhận hồ sơ trực tuyến"
 
 # Step verdicts as the workflow code names them -> as form 05 prints them.
 VERDICTS = {
@@ -146,6 +152,10 @@ class SlipContext:
     # Optional extras: the date line under the motto ("Lào Cai, ngày ... tháng ...").
     place: str = ""
     issued_at: datetime | None = None  # defaults to now
+    # Form 01 as the acknowledgement of an online filing not received yet: the moment
+    # it was filed stands where the moment of receipt will be.
+    acknowledgement: bool = False
+    filed_at: datetime | None = None
 
 
 def _local(moment: datetime) -> datetime:
@@ -211,7 +221,7 @@ def _template_context(form: str, context: SlipContext) -> dict[str, Any]:
     return {
         "c": c,
         "form": form,
-        "doc_title": FORMS[form][1],
+        "doc_title": ONLINE_RECEIPT_TITLE if c.acknowledgement else FORMS[form][1],
         "agency": c.agency,
         "applicant": c.applicant,
         "blank": BLANK,
@@ -221,6 +231,8 @@ def _template_context(form: str, context: SlipContext) -> dict[str, Any]:
         # Form 04 opens with "Ngày 25 tháng 02 năm 2026, ...": the date without "ngày".
         "received_day": (_long_date(c.received_at) if c.received_at else BLANK_DATE)[5:],
         "due": format_moment(c.due_at),
+        "filed": format_moment(c.filed_at),
+        "filed_date": _long_date(c.filed_at) if c.filed_at else BLANK_DATE,
         "new_due": format_moment(c.new_due_at),
         "issued_date": _long_date(issued),
         "papers": c.papers,
@@ -292,12 +304,16 @@ def _drop_engine() -> None:
 
 
 def slip_pdf(*, form: str, context: SlipContext) -> bytes:
-    """Render form "01".."06" of Circular 01 for `context` and return the PDF bytes."""
+    """Render form "01".."06" of Circular 01 for `context` and return the PDF bytes
+    (form "01" with `context.acknowledgement`: the acknowledgement of an online filing)."""
     if form not in FORMS:
         raise ValueError(f"unknown slip form {form!r}; expected one of {sorted(FORMS)}")
     from django.template.loader import render_to_string
 
-    html = render_to_string(f"{_TEMPLATE_DIR}/{FORMS[form][0]}", _template_context(form, context))
+    template = FORMS[form][0]
+    if form == "01" and context.acknowledgement:
+        template = ONLINE_RECEIPT_TEMPLATE
+    html = render_to_string(f"{_TEMPLATE_DIR}/{template}", _template_context(form, context))
     return _engine().render(html)
 
 

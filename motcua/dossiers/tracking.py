@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
-from motcua.dossiers.actions import definition_of, event_text
+from motcua.accounts.models import Role
+from motcua.dossiers.actions import ACTIONS, definition_of
 from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
+from motcua.workflows import definitions as wf
 
 TRACKING_LIMIT = 10  # attempts …
 TRACKING_WINDOW_SECONDS = 600  # … per client per 10 minutes
@@ -46,24 +50,124 @@ class TrackingView:
     due_at: datetime | None
     returned_at: datetime | None
     history: list[TrackingEvent] = field(default_factory=list)
+    status_text: str = ""  # the status in the applicant's words ("Fee to pay")
 
 
-def _event_text(event: DossierEvent, definition: dict) -> str:
-    text = event_text(definition, event.action, for_citizen=True)
-    if text is not None:
-        return text
+# --- the applicant's words --------------------------------------------------------------
+#
+# A workflow is data an administrator writes, and its step and action labels are the
+# officials' words ("Chờ phê duyệt", "Trình phê duyệt", "Chuyển chuyên viên xử lý"): the
+# applicant never reads them. A processing step is told by what it means to the
+# applicant — who holds the dossier there — so any workflow, shipped or written later, is
+# told in the applicant's words. The built-in acts (motcua.dossiers.actions) carry their
+# own `citizen` wording in their spec; the built-in steps are in the table too.
+# tests/portal/test_citizen_words.py checks that every action and step has its words.
+
+DESK = "@desk"  # a receiving officer holds it (the one-stop desk)
+OFFICER = "@officer"  # an officer examines it
+LEADER = "@leader"  # it waits for the approver's signature
+CONSULTED = "@consulted"  # another agency gives its opinion (entered by a consult action)
+SHARED = "@shared"  # another agency does its part (a step with an agency_type)
+ANSWERED = "@answered"  # back from another agency
+
+# kind or built-in step → (the timeline's line when the dossier gets there, or None when a
+# built-in action says it; where the dossier is now, while it is there).
+CITIZEN_WORDS: dict[str, tuple[Promise | None, Promise]] = {
+    DESK: (
+        _("Your dossier went back to the one-stop desk"),
+        _("At the one-stop desk, to be passed on to the officer who will handle it"),
+    ),
+    OFFICER: (
+        _("Passed on to an officer, who examines your dossier"),
+        _("An officer is examining your dossier"),
+    ),
+    LEADER: (
+        _("Sent to the leader for signature"),
+        _("Your dossier is waiting for the leader's signature"),
+    ),
+    CONSULTED: (
+        _("Sent to another agency for its opinion"),
+        _("Waiting for another agency's opinion"),
+    ),
+    SHARED: (
+        _("Passed on to another agency that handles its part"),
+        _("Another agency is handling its part of your dossier"),
+    ),
+    ANSWERED: (
+        _("The other agency has done its part; an officer goes on with your dossier"),
+        _("An officer is examining your dossier"),
+    ),
+    wf.DECIDED: (_("The result is ready"), _("The result is ready, to be handed to you")),
+    wf.SUBMITTED: (None, _("Sent, waiting to be received")),
+    wf.INCOMPLETE: (None, _("Waiting for papers from you")),
+    wf.SUPPLEMENT: (None, _("Waiting for papers from you")),
+    wf.FEE: (None, _("Waiting for you to pay the fee")),
+    wf.WITHDRAWAL_REQUESTED: (None, _("Withdrawal requested, waiting for the desk's answer")),
+    wf.NOT_RECEIVED: (None, _("Not received")),
+    wf.STOPPED: (None, _("Processing stopped")),
+    wf.RETURNED: (None, _("Result returned")),
+}
+_HOLDERS = {
+    Role.RECEIVING_OFFICER: DESK,
+    Role.SPECIALIST: OFFICER,
+    Role.APPROVER: LEADER,
+    Role.LEADER: LEADER,
+}
+
+
+def step_kind(definition: dict, state: str) -> str | None:
+    """What step `state` of the merged workflow `definition` means to the applicant: a
+    key of CITIZEN_WORDS, None when the step is unknown."""
+    if state in wf.BUILTIN_STATES or state == wf.DECIDED:
+        return state
+    spec = (definition.get("states") or {}).get(state)
+    if not isinstance(spec, dict):
+        return None
+    if spec.get("agency_type"):
+        return SHARED
+    actions = (definition.get("actions") or {}).values()
+    if any(isinstance(a, dict) and a.get("consult") and a.get("to") == state for a in actions):
+        return CONSULTED
+    return _HOLDERS.get(spec.get("role"), OFFICER)
+
+
+def citizen_event_text(definition: dict, event: DossierEvent) -> str:
+    """What an event says to the applicant: a built-in action's own words, else (a
+    workflow's action) the words of the step it led to; the national status when the
+    event is of neither (an action a later workflow version dropped)."""
+    action = ACTIONS.get(event.action)
+    if action is not None:
+        return str(action.citizen)
+    spec = (definition.get("actions") or {}).get(event.action)
+    target = event.to_state or (spec.get("to", "") if isinstance(spec, dict) else "")
+    kind = step_kind(definition, target) if (spec or target) else None
+    if kind in (OFFICER, DESK) and step_kind(definition, event.from_state) in (
+        CONSULTED, SHARED
+    ):
+        kind = ANSWERED
+    words = CITIZEN_WORDS.get(kind or "", (None, None))[0]
+    if words is not None:
+        return str(words)
     try:
         return str(NationalStatus(event.status).label)
     except ValueError:
-        return event.action
+        return ""
+
+
+def citizen_step_text(definition: dict, state: str, status: int) -> str:
+    """Where a dossier at step `state` is, in the applicant's words."""
+    kind = step_kind(definition, state)
+    if kind in CITIZEN_WORDS:
+        return str(CITIZEN_WORDS[kind][1])
+    try:
+        return str(NationalStatus(status).label)
+    except ValueError:
+        return ""
 
 
 def dossier_step_text(*, dossier: Dossier) -> str:
-    """The workflow step the dossier is at, else its national status, in words."""
-    state = ((dossier.workflow.definition or {}).get("states") or {}).get(dossier.state)
-    if isinstance(state, dict):
-        return str(state.get("label"))
-    return str(NationalStatus(dossier.status).label)
+    """Where the dossier is now, in the applicant's words (never the workflow's label)."""
+    return citizen_step_text(definition_of(dossier.workflow), dossier.state, dossier.status)
 
 
 def dossier_history_texts(
@@ -77,9 +181,9 @@ def dossier_history_texts(
         events = (
             DossierEvent.objects.filter(dossier=dossier)
             .order_by("id")
-            .only("at", "action", "status")
+            .only("at", "action", "status", "from_state", "to_state")
         )
-    return [TrackingEvent(at=e.at, text=_event_text(e, definition)) for e in events]
+    return [TrackingEvent(at=e.at, text=citizen_event_text(definition, e)) for e in events]
 
 
 def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
@@ -99,6 +203,9 @@ def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
     phone_digits = re.sub(r"\D", "", dossier.applicant_phone or "")
     if len(phone_digits) < 4 or not hmac.compare_digest(phone_digits[-4:], digits):
         return None
+    # Imported here: motcua.dossiers.citizen reads this module.
+    from motcua.dossiers.citizen import citizen_status
+
     status_label = str(NationalStatus(dossier.status).label)
     return TrackingView(
         code=dossier.code,
@@ -112,6 +219,7 @@ def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
         due_at=dossier.promised_at,
         returned_at=dossier.returned_at,
         history=dossier_history_texts(dossier=dossier),
+        status_text=citizen_status(dossier)[0],
     )
 
 

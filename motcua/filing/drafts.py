@@ -125,40 +125,63 @@ def draft_pages(draft: Draft) -> list[dict]:
     return formdefs.pages_visible(draft.form_definition.definition, draft.answers)
 
 
-# --- prefill -------------------------------------------------------------------------------
+# --- prefill and what is already known ----------------------------------------------------
 
-# answers[PREFILLED] lists the pages filled in from earlier dossiers or the profile, so the
-# page can say so until the citizen saves it. Page ids cannot start with "_".
+# answers[PREFILLED] says where each prefilled page's answer came from, so the page says so
+# truthfully ("from VNeID", "the phone you signed in with", "your last dossier") until the
+# citizen saves it. answers[KNOWN] lists the pages not asked at all: their answer comes from
+# a verified source (the e-ID, the phone the sign-in code went to); they stay on the check
+# page, where they can be changed. Page ids cannot start with "_".
 PREFILLED = "_prefilled"
+KNOWN = "_known"
+FOUND = "_found"  # {page: {field: population-database lookup state}}
+VERIFIED_SOURCES = ("vneid", "account")
 
 
-def _profile_raw(citizen: Any) -> dict[str, Any]:
-    """The applicant's answers, as typed, from the citizen's profile and account."""
-    from motcua.accounts.selectors import citizen_profile
+def prefilled_sources(answers: dict) -> dict[str, str]:
+    value = answers.get(PREFILLED) or {}
+    if isinstance(value, list):  # drafts saved before sources were kept
+        return dict.fromkeys(value, "previous")
+    return dict(value)
 
-    profile = citizen_profile(user=citizen)
-    if profile is None:
+
+def _date_text(value: Any) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def _identity_raw(citizen: Any) -> dict[str, tuple[Any, str]]:
+    """The applicant's answers, as typed, with their source, from the citizen's account:
+    an e-ID's identity (verified), the phone the sign-in code went to (verified), or
+    what the profile learnt from earlier dossiers."""
+    from motcua.accounts.selectors import citizen_identity
+
+    identity = citizen_identity(citizen)
+    if identity is None:
         return {}
-    raw: dict[str, Any] = {}
-    phone = profile.phone or ""  # stored as 84xxxxxxxxx
+    source = "vneid" if identity.verified else "profile"
+    raw: dict[str, tuple[Any, str]] = {}
+    phone = identity.phone or ""  # stored as 84xxxxxxxxx
     if phone.startswith("84"):
         phone = "0" + phone[2:]
     if phone and validation.phone_error(phone) is None:
-        raw["phone"] = phone
-    if profile.full_name:
-        raw["person"] = {
-            "full_name": profile.full_name,
-            "birth_date": profile.birth_date.strftime("%d/%m/%Y") if profile.birth_date else "",
-            "sex": "", "ethnicity": "", "nationality": "Việt Nam",
-        }
-    if profile.citizen_id:
-        raw["id_number"] = profile.citizen_id
-    if profile.commune_id and profile.address:
-        raw["address"] = {"commune": profile.commune.code, "street": profile.address}
+        raw["phone"] = (phone, "account")
+    if identity.full_name:
+        raw["person"] = ({
+            "full_name": identity.full_name,
+            "birth_date": _date_text(identity.birth_date),
+            "sex": identity.sex or "",
+            "ethnicity": identity.ethnicity or "",
+            "nationality": identity.nationality or ("Việt Nam" if identity.verified else ""),
+        }, source)
+        raw["name"] = (identity.full_name, source)
+    if identity.id_number:
+        raw["id_number"] = (identity.id_number, source)
+    if identity.commune is not None and identity.address:
+        raw["address"] = ({"commune": identity.commune.code, "street": identity.address}, source)
     return raw
 
 
-def _previous_raw(citizen: Any) -> dict[str, Any]:
+def _previous_raw(citizen: Any) -> dict[str, tuple[Any, str]]:
     """The applicant's answers, as typed, in the citizen's last submitted draft."""
     last = (
         Draft.objects.filter(citizen=citizen, dossier__isnull=False)
@@ -167,32 +190,64 @@ def _previous_raw(citizen: Any) -> dict[str, Any]:
     if last is None:
         return {}
     mapping = last.form_definition.definition.get("applicant", {})
-    return {
-        role: last.answers[page_id]
+    found = {
+        role: (last.answers[page_id], "previous")
         for role, page_id in mapping.items() if last.answers.get(page_id)
     }
+    person = found.get("person", ({}, ""))[0]
+    if "name" not in found and isinstance(person, dict) and person.get("full_name"):
+        found["name"] = (person["full_name"], "previous")  # a name-only form next time
+    return found
 
 
 def prefill_answers(*, citizen: Any, definition: dict) -> dict[str, Any]:
-    """Answers for a new draft's applicant questions (who, ID number, phone, address):
-    from the last dossier this citizen filed online, else from the profile. Only what
-    the form asks about the applicant (a page with "prefill": false is left empty: the
-    husband's page of a marriage form may not be the last applicant); every answer is
-    checked again when its page is sent."""
-    known = {**_profile_raw(citizen), **_previous_raw(citizen)}
-    if "person" in known and "name" not in known:
-        known["name"] = known["person"].get("full_name", "")
+    """Answers for a new draft's applicant questions (who, ID number, phone, address),
+    from the e-ID and the account first, then the last dossier this citizen filed online,
+    then the profile. Only what the form asks about the applicant (a page with "prefill":
+    false is left empty: the husband's page of a marriage form may not be the last
+    applicant). Pages whose answer is verified and complete are not asked (KNOWN); every
+    answer is checked again when the dossier is sent."""
+    known = _identity_raw(citizen)
+    previous = _previous_raw(citizen)
+    for role, item in previous.items():
+        if known.get(role, (None, ""))[1] not in VERIFIED_SOURCES:
+            known[role] = item
     asked = {page["id"]: page for page in definition["pages"]}
     answers: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    skipped: list[str] = []
     for role, page_id in definition.get("applicant", {}).items():
-        value = known.get(role)
-        if not value or not asked.get(page_id, {}).get("prefill", True):
+        value, source = known.get(role, (None, ""))
+        page = asked.get(page_id, {})
+        if not value or not page.get("prefill", True):
             continue
-        if (role in ("person", "address")) == isinstance(value, dict):
-            answers[page_id] = value
+        if (role in ("person", "address")) != isinstance(value, dict):
+            continue
+        answers[page_id] = value
+        sources[page_id] = source
+        complete = not formdefs.answer_clean(page, value, province_code=province_code())[1]
+        if source in VERIFIED_SOURCES and complete:
+            skipped.append(page_id)
     if answers:
-        answers[PREFILLED] = sorted(answers)
+        answers[PREFILLED] = sources
+    if skipped:
+        answers[KNOWN] = skipped
     return answers
+
+
+def draft_flow(draft: Draft) -> list[dict]:
+    """The pages the citizen is taken through: the visible ones not already known."""
+    known = set(draft.answers.get(KNOWN, []))
+    return [page for page in draft_pages(draft) if page["id"] not in known]
+
+
+def draft_progress(draft: Draft, page: dict) -> tuple[int, int]:
+    """(step number, number of steps) of a page: fixed once the draft starts."""
+    all_steps = formdefs.steps(
+        draft.form_definition.definition, skipped=set(draft.answers.get(KNOWN, []))
+    )
+    step = formdefs.step_of(page)
+    return (all_steps.index(step) + 1 if step in all_steps else 0), len(all_steps)
 
 
 # --- writes --------------------------------------------------------------------------------
@@ -231,7 +286,9 @@ def draft_save_answer(*, draft: Draft, page_id: str, raw: Any) -> None:
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.dossier_id:
             raise DraftError(_("This form has already been sent."))
-        prefilled = [p for p in locked.answers.get(PREFILLED, []) if p != page_id]
+        prefilled = {
+            p: source for p, source in prefilled_sources(locked.answers).items() if p != page_id
+        }
         locked.answers = {**locked.answers, page_id: raw, PREFILLED: prefilled}
         locked.current_page = page_id
         locked.save(update_fields=["answers", "current_page", "updated_at"])
@@ -392,15 +449,78 @@ def draft_remove_upload(*, draft: Draft, page_id: str, index: int) -> None:
 # --- checking ------------------------------------------------------------------------------
 
 
+def _applicant_context(draft: Draft, answers: dict) -> tuple[dict, str]:
+    """The applicant as a person (with ID number) and their address in one line, from the
+    applicant's pages, for the questions that depend on them (the declarant is the
+    mother; home birth at the declarant's address; the result posted home)."""
+    mapping = draft.form_definition.definition.get("applicant", {})
+    pages = {page["id"]: page for page in draft.form_definition.definition["pages"]}
+
+    def clean(role: str) -> Any:
+        page = pages.get(mapping.get(role, ""))
+        if page is None:
+            return None
+        return formdefs.answer_clean(page, answers.get(page["id"]),
+                                     province_code=province_code())[0]
+
+    person = dict(clean("person") or {})
+    if not person and (name := clean("name")):
+        person = {"full_name": name}
+    if id_number := clean("id_number"):
+        person["id_number"] = id_number
+    address = clean("address")
+    return person, (f"{address['street']}, {address['commune_name']}" if address else "")
+
+
+def answer_context(draft: Draft, page: dict) -> formdefs.AnswerContext:
+    person, address = ({}, "")
+    if page["type"] in ("group", "delivery"):
+        person, address = _applicant_context(draft, draft.answers)
+    return formdefs.AnswerContext(
+        answers=draft.answers,
+        found=(draft.answers.get(FOUND) or {}).get(page["id"], {}),
+        applicant=person,
+        applicant_address=address,
+    )
+
+
+def _upload_check(draft: Draft, page: dict) -> tuple[Any, dict[str, str]]:
+    """An upload page: its files, or the paper declared missing (with the statement the
+    law allows instead, e.g. the declarant's own statement when no one witnessed a birth,
+    or a reason when the paper is optional)."""
+    files = draft.uploads.get(page["id"], [])
+    if files:
+        return len(files), {}
+    raw = draft.answers.get(page["id"])
+    raw = raw if isinstance(raw, dict) else {}
+    none = page.get("none_option")
+    if raw.get("none") == "1":
+        if none:
+            return {"missing": True, "statement": none["statement"]}, {}
+        reason = str(raw.get("reason", "")).strip()
+        if not page.get("required", True):
+            if not reason:
+                return None, {"reason": _("Say why you do not have this paper.")}
+            if len(reason) > formdefs.MAX_TEXT:
+                return None, {"reason": _("Write at most %(n)d characters.") % {
+                    "n": formdefs.MAX_TEXT}}
+            return {"missing": True, "reason": reason}, {}
+    if page.get("required", True):
+        if none:
+            return None, {"file": _(
+                "Add a photo or a PDF of this paper, or tick “%(label)s”."
+            ) % {"label": formdefs.tr(none, "label")}}
+        return None, {"file": _("Add a photo or a PDF of this paper.")}
+    return 0, {}
+
+
 def page_check(draft: Draft, page: dict) -> tuple[Any, dict[str, str]]:
     """(clean answer, {input name: message}) of one page as the draft holds it."""
     if page["type"] == "upload":
-        files = draft.uploads.get(page["id"], [])
-        if page.get("required", True) and not files:
-            return None, {"file": _("Add a photo or a PDF of this paper.")}
-        return len(files), {}
+        return _upload_check(draft, page)
     return formdefs.answer_clean(
-        page, draft.answers.get(page["id"]), province_code=province_code()
+        page, draft.answers.get(page["id"]), province_code=province_code(),
+        context=answer_context(draft, page),
     )
 
 
@@ -414,6 +534,71 @@ def draft_check(draft: Draft) -> tuple[dict[str, Any], dict[str, dict[str, str]]
             errors[page["id"]] = page_errors
         clean[page["id"]] = value
     return clean, errors
+
+
+def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> None:
+    """Look up, in the national population database, the people whose ID number the page
+    holds, once the citizen consented (Decree 13/2023 art. 11: personal data is processed
+    with the data subject's consent; the lookup is logged by the plugin). A number looked
+    up already is not asked again; the answers keep what was found, so the details are
+    confirmed, not typed."""
+    from motcua.accounts.contrib.population.client import (
+        PopulationUnavailable,
+        population_configured,
+        resident_lookup,
+    )
+
+    if page["type"] != "group":
+        return
+    raw = draft.answers.get(page["id"])
+    raw = raw if isinstance(raw, dict) else {}
+    context = answer_context(draft, page)
+    consents = [sub for sub in page["fields"] if "consent_for" in sub]
+    states = dict((draft.answers.get(FOUND) or {}).get(page["id"], {}))
+    changed = False
+    for sub in page["fields"]:
+        if not sub.get("lookup") or not formdefs.field_shown(sub, raw, context):
+            continue
+        number = str(raw.get(sub["id"], "")).replace(" ", "").replace(".", "")
+        if validation.cccd_error(number) is not None:
+            continue
+        if (states.get(sub["id"]) or {}).get("id_number") == number and \
+                states[sub["id"]].get("status") != "unavailable":
+            continue
+        consent = any(sub["id"] in c["consent_for"] and raw.get(c["id"]) == "1"
+                      for c in consents)
+        if not consent:
+            continue
+        state: dict[str, Any] = {"id_number": number}
+        if not population_configured():
+            state["status"] = "unavailable"
+        else:
+            try:
+                found = resident_lookup(id_number=number, requester=requester,
+                                        purpose=draft.procedure_version.name, consent=True)
+            except PopulationUnavailable:
+                state["status"] = "unavailable"
+            else:
+                if found is None:
+                    state["status"] = "not_found"
+                else:
+                    state["status"] = "found"
+                    state["person"] = {
+                        "full_name": found.full_name,
+                        "birth_date": found.birth_date.isoformat() if found.birth_date else None,
+                        "sex": found.sex, "ethnicity": found.ethnicity,
+                        "nationality": found.nationality, "residence": found.residence,
+                    }
+        states[sub["id"]] = state
+        changed = True
+    if changed:
+        with transaction.atomic():
+            locked = Draft.objects.select_for_update().get(pk=draft.pk)
+            found_all = dict(locked.answers.get(FOUND) or {})
+            found_all[page["id"]] = states
+            locked.answers = {**locked.answers, FOUND: found_all}
+            locked.save(update_fields=["answers", "updated_at"])
+        draft.answers = locked.answers
 
 
 # --- submission ----------------------------------------------------------------------------
@@ -454,7 +639,10 @@ def draft_continue_page(draft: Draft) -> str | None:
     if draft.dossier_id:
         return None
     ids = [page["id"] for page in draft_pages(draft)]
-    return draft.current_page if draft.current_page in ids else ids[0]
+    flow = [page["id"] for page in draft_flow(draft)]
+    if draft.current_page in ids:
+        return draft.current_page
+    return flow[0] if flow else ids[0]
 
 
 def receiving_agency_for(
@@ -562,7 +750,7 @@ def draft_submit(
             ))
         papers = []
         for page in draft_pages(draft):
-            if page["type"] != "upload":
+            if page["type"] != "upload" or not draft.uploads.get(page["id"]):
                 continue
             required = _required_paper(version, page["paper"])
             for content in _paper_files(draft, page):
@@ -576,11 +764,17 @@ def draft_submit(
         form_data = {
             "form": {"procedure": definition["procedure"],
                      "version": draft.form_definition.number},
+            # An upload page's answer is kept when the paper was declared missing.
             "answers": {
                 page["id"]: clean[page["id"]]
-                for page in draft_pages(draft) if page["type"] != "upload"
+                for page in draft_pages(draft)
+                if page["type"] != "upload" or isinstance(clean[page["id"]], dict)
             },
         }
+        delivery = next(
+            (clean[page["id"]] for page in draft_pages(draft) if page["type"] == "delivery"),
+            None,
+        ) or {"how": "desk", "address": ""}
         dossier = dossier_file_online(
             procedure_version=version,
             applicant=applicant,
@@ -589,6 +783,8 @@ def draft_submit(
             papers=papers,
             filed_by=draft.assisted_by,
             citizen=draft.citizen,
+            result_delivery=delivery["how"],
+            result_address=delivery["address"],
         )
         # A fee the schedule fixes is billed now, so it can be paid right away.
         bill_for_filing(

@@ -4,12 +4,19 @@ Data, not code: `message_templates_ensure_seeded()` copies them into MessageTemp
 rows once, after which administrators edit them in the admin (each save is a new
 version). The SMS texts are written with diacritics and fit one GSM-7 segment
 with the sample context below once folded (the default route), two UCS-2 parts
-when sent as Unicode; the Zalo parameters follow the ZNS rule
+when sent as Unicode; the supplement request, which names the papers asked for,
+may take two GSM-7 parts (and is shortened before its link on a Unicode route).
+The Zalo parameters follow the ZNS rule
 of short values (a code or a name, at most a few dozen characters).
 
 Context keys come from the services that write the outbox rows
-(motcua.dossiers.actions.runner.notify: code, procedure, applicant, agency, and the
-event's own values) and from the deadline jobs (reminder, leader_digest).
+(motcua.dossiers.actions.runner.notify: code, procedure, applicant, agency, link, and
+the event's own values) and from the deadline jobs (reminder, leader_digest).
+
+Every message about a dossier ends with `link`, the dossier's short link (/h/<token>,
+absolute on NOTIFY_SITE_URL, empty while that is not set): it opens the applicant's
+page once signed in, public tracking otherwise. It comes last so that a text too long
+for the route is shortened before it (rendering.render_sms never cuts it).
 """
 
 from __future__ import annotations
@@ -17,6 +24,10 @@ from __future__ import annotations
 from typing import Any
 
 _SIGNATURE = "\n\nTrân trọng,\n{{ agency }}\n(Thư tự động, vui lòng không trả lời.)"
+# The dossier's short link in an e-mail, on its own line before the signature.
+_LINK = "{% if link %}\nXem hồ sơ: {{ link }}{% endif %}"
+# ... and at the end of an SMS: the link alone, the words before it say what it shows.
+_SMS_LINK = "{% if link %} {{ link }}{% endif %}"
 
 DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
     "otp": {
@@ -33,17 +44,22 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "zalo_template_id": "",
         "zalo_params": {},
     },
+    # The code may go to a relative's or a neighbour's phone (motcua.filing.assisted), so
+    # it names whose dossier it confirms: `applicant` with `honorific` ("bà", "ông").
+    # The SMS leaves out the validity to stay one part with the longest sample values.
     "filing_confirm": {
         "description": "Mã xác nhận hồ sơ cán bộ một cửa nộp giúp (OTP)",
-        "subject": "Mã xác nhận nộp hồ sơ: {{ code }}",
+        "subject": "Mã xác nhận hồ sơ: {{ code }}",
         "email_body": (
-            "Mã xác nhận nộp hồ sơ của ông/bà là {{ code }}. Mã có hiệu lực {{ minutes }} "
-            "phút.\nCán bộ {{ agency }} đang nộp hồ sơ trực tuyến giúp ông/bà. Chỉ đọc mã "
-            "này cho cán bộ khi ông/bà đang có mặt và đồng ý nộp hồ sơ."
+            "Mã xác nhận hồ sơ{% if applicant %} của {% if honorific %}{{ honorific }} "
+            "{% endif %}{{ applicant }}{% endif %} là {{ code }}. Mã có hiệu lực {{ minutes }} "
+            "phút.\nCán bộ {{ agency }} đang nộp hồ sơ trực tuyến giúp người nộp. Chỉ đọc mã "
+            "này cho cán bộ khi người nộp hồ sơ đang có mặt và đồng ý nộp."
         ),
         "sms_body": (
-            "Mã xác nhận nộp hồ sơ: {{ code }}. Cán bộ {{ agency }} đang nộp giúp ông/bà. "
-            "Chỉ đọc mã khi ông/bà đang có mặt. Hiệu lực {{ minutes }} phút."
+            "Mã xác nhận hồ sơ{% if applicant %} của {% if honorific %}{{ honorific }} "
+            "{% endif %}{{ applicant }}{% endif %}: {{ code }}. {{ agency }} đang nộp giúp. "
+            "Chỉ đọc mã khi người nộp đồng ý."
         ),
         "zalo_template_id": "",
         "zalo_params": {},
@@ -58,9 +74,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Cán bộ sẽ kiểm tra hồ sơ và báo cho ông/bà khi tiếp nhận, hoặc khi cần bổ sung "
             "giấy tờ. Ông/bà xem tình trạng hồ sơ tại mục \"Hồ sơ của tôi\" trên Cổng dịch vụ "
             "công, hoặc tra cứu bằng mã hồ sơ."
+            + _LINK
             + _SIGNATURE
         ),
-        "sms_body": "Đã gửi hồ sơ {{ code }}. Cán bộ sẽ báo khi tiếp nhận.",
+        "sms_body": "Đã gửi hồ sơ {{ code }}. Cán bộ sẽ báo khi tiếp nhận." + _SMS_LINK,
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}"},
     },
@@ -85,11 +102,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Hồ sơ {{ code }} ({{ procedure }}) đã được tiếp nhận."
             "{% if due_at %}\nThời gian hẹn trả kết quả: {{ due_at|vn_datetime }}.{% endif %}\n"
             "Ông/bà có thể tra cứu tình trạng hồ sơ bằng mã hồ sơ trên Cổng dịch vụ công."
+            + _LINK
             + _SIGNATURE
         ),
         "sms_body": (
             "Hồ sơ {{ code }} đã được tiếp nhận."
-            "{% if due_at %} Hẹn trả kết quả {{ due_at|vn_datetime }}.{% endif %}"
+            "{% if due_at %} Hẹn trả kết quả {{ due_at|vn_datetime }}.{% endif %}" + _SMS_LINK
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "ngay_hen": "{{ due_at|vn_datetime }}"},
@@ -103,11 +121,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "{% if before_reception %} trước khi được tiếp nhận{% endif %}:\n"
             "{{ missing|bullets }}\n"
             "{% if contact %}Người hướng dẫn: {{ contact }}.\n{% endif %}"
-            "Thời gian chờ bổ sung không tính vào thời hạn giải quyết." + _SIGNATURE
+            "Thời gian chờ bổ sung không tính vào thời hạn giải quyết." + _LINK + _SIGNATURE
         ),
+        # The papers asked for, by name: the first two, then how many more. The one text
+        # that may take two GSM-7 parts: what to bring is the message.
         "sms_body": (
-            "Hồ sơ {{ code }} cần bổ sung giấy tờ. Xem thông báo trên Cổng dịch vụ công "
-            "hoặc liên hệ bộ phận một cửa."
+            "Hồ sơ {{ code }} cần bổ sung"
+            "{% if missing %}: {{ missing|papers_short }}.{% else %} giấy tờ.{% endif %}"
+            "{% if link %} Xem: {{ link }}{% else %} Xem trên Cổng dịch vụ công.{% endif %}"
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "noi_dung": "{{ missing|joined }}"},
@@ -119,10 +140,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kính gửi {{ applicant }},\n\n"
             "Để tiếp tục giải quyết hồ sơ {{ code }} ({{ procedure }}), đề nghị ông/bà nộp "
             "{{ amount_vnd|vnd }} trực tuyến trên Cổng dịch vụ công hoặc tại bộ phận một cửa."
+            + _LINK
             + _SIGNATURE
         ),
+        # The link opens the dossier's page, where the fee is paid online.
         "sms_body": (
-            "Hồ sơ {{ code }}: đề nghị nộp {{ amount_vnd|vnd }} phí, lệ phí để tiếp tục giải quyết."
+            "Hồ sơ {{ code }}: đề nghị nộp {{ amount_vnd|vnd }} phí, lệ phí"
+            "{% if link %}. Nộp trực tuyến: {{ link }}{% else %} để tiếp tục giải quyết."
+            "{% endif %}"
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "so_tien": "{{ amount_vnd|vnd }}"},
@@ -134,11 +159,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kính gửi {{ applicant }},\n\n"
             "Đã nhận {{ amount_vnd|vnd }} cho hồ sơ {{ code }} ({{ procedure }})."
             "{% if due_at %}\nThời gian hẹn trả kết quả: {{ due_at|vn_datetime }}.{% endif %}"
+            + _LINK
             + _SIGNATURE
         ),
         "sms_body": (
-            "Đã nhận {{ amount_vnd|vnd }} cho hồ sơ {{ code }}."
-            "{% if due_at %} Hẹn trả kết quả {{ due_at|vn_datetime }}.{% endif %}"
+            "Đã nhận {{ amount_vnd|vnd }}, hồ sơ {{ code }}."
+            "{% if due_at %} Hẹn trả {{ due_at|vn_datetime }}.{% endif %}" + _SMS_LINK
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "so_tien": "{{ amount_vnd|vnd }}"},
@@ -152,11 +178,11 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "chưa thể trả kết quả đúng hẹn.\n"
             "Lý do: {{ reason }}\n"
             "Thời gian hẹn trả kết quả mới: {{ new_due_at|vn_datetime }}.\n"
-            "Mong ông/bà thông cảm." + _SIGNATURE
+            "Mong ông/bà thông cảm." + _LINK + _SIGNATURE
         ),
         "sms_body": (
-            "Xin lỗi ông/bà: hồ sơ {{ code }} chưa thể trả đúng hẹn. "
-            "Hẹn lại {{ new_due_at|vn_datetime }}."
+            "Xin lỗi ông/bà: hồ sơ {{ code }} trễ hẹn, hẹn lại {{ new_due_at|vn_datetime }}."
+            + _SMS_LINK
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "ngay_hen": "{{ new_due_at|vn_datetime }}"},
@@ -168,10 +194,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kính gửi {{ applicant }},\n\n"
             "Hồ sơ {{ code }} ({{ procedure }}) đã có kết quả. Ông/bà nhận kết quả theo "
             "hình thức đã đăng ký (tại bộ phận một cửa, qua bưu chính hoặc trực tuyến)."
+            + _LINK
             + _SIGNATURE
         ),
         "sms_body": (
-            "Hồ sơ {{ code }} đã có kết quả. Mời ông/bà nhận kết quả theo hình thức đã đăng ký."
+            "Hồ sơ {{ code }} đã có kết quả, nhận theo hình thức ông/bà đã đăng ký."
+            + _SMS_LINK
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}"},
@@ -184,11 +212,11 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kết quả hồ sơ {{ code }} ({{ procedure }}) đã được trả"
             "{% if electronic %}; bản điện tử được lưu trong kho dữ liệu của ông/bà để dùng "
             "lại cho các thủ tục sau{% endif %}.\n"
-            "Mời ông/bà đánh giá mức độ hài lòng trên Cổng dịch vụ công." + _SIGNATURE
+            "Mời ông/bà đánh giá mức độ hài lòng trên Cổng dịch vụ công." + _LINK + _SIGNATURE
         ),
         "sms_body": (
-            "Hồ sơ {{ code }} đã được trả kết quả. Mời ông/bà đánh giá mức độ hài lòng trên "
-            "Cổng dịch vụ công."
+            "Hồ sơ {{ code }} đã được trả kết quả. Mời ông/bà đánh giá mức độ hài lòng"
+            "{% if link %}: {{ link }}{% else %} trên Cổng dịch vụ công.{% endif %}"
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}"},
@@ -203,11 +231,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kính gửi {{ applicant }},\n\n"
             "Hồ sơ {{ code }} ({{ procedure }}) không được "
             "{% if at_reception %}tiếp nhận{% else %}giải quyết{% endif %} vì:\n"
-            "{{ reasons|bullets }}" + _SIGNATURE
+            "{{ reasons|bullets }}" + _LINK + _SIGNATURE
         ),
         "sms_body": (
             "Hồ sơ {{ code }} không được {% if at_reception %}tiếp nhận{% else %}giải quyết"
-            "{% endif %}. Lý do xem trên Cổng dịch vụ công."
+            "{% endif %}.{% if link %} Xem lý do: {{ link }}{% else %} Lý do xem trên Cổng "
+            "dịch vụ công.{% endif %}"
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "ly_do": "{{ reasons|joined }}"},
@@ -218,9 +247,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "email_body": (
             "Kính gửi {{ applicant }},\n\n"
             "Theo đề nghị của ông/bà, hồ sơ {{ code }} ({{ procedure }}) đã dừng xử lý."
+            + _LINK
             + _SIGNATURE
         ),
-        "sms_body": "Hồ sơ {{ code }} đã dừng xử lý theo đề nghị rút hồ sơ của ông/bà.",
+        "sms_body": (
+            "Hồ sơ {{ code }} đã dừng xử lý theo đề nghị rút hồ sơ của ông/bà." + _SMS_LINK
+        ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}"},
     },
@@ -231,11 +263,12 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
             "Kính gửi {{ applicant }},\n\n"
             "Đề nghị rút hồ sơ {{ code }} ({{ procedure }}) của ông/bà không thực hiện được vì:\n"
             "{{ reasons|bullets }}\n"
-            "Hồ sơ tiếp tục được giải quyết." + _SIGNATURE
+            "Hồ sơ tiếp tục được giải quyết." + _LINK + _SIGNATURE
         ),
         "sms_body": (
-            "Hồ sơ {{ code }}: đề nghị rút hồ sơ không thực hiện được, hồ sơ tiếp tục được "
-            "giải quyết. Lý do xem trên Cổng dịch vụ công."
+            "Hồ sơ {{ code }}: chưa rút được, hồ sơ tiếp tục được giải quyết."
+            "{% if link %} Xem lý do: {{ link }}{% else %} Lý do xem trên Cổng dịch vụ công."
+            "{% endif %}"
         ),
         "zalo_template_id": "",
         "zalo_params": {"ma_ho_so": "{{ code }}", "ly_do": "{{ reasons|joined }}"},
@@ -287,7 +320,11 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "due_at": "2026-02-24T09:10:00+00:00",
     "new_due_at": "2026-03-03T09:10:00+00:00",
     "after_supplement": False,
-    "missing": ["Tờ khai đăng ký khai sinh (bản chính)", "Giấy chứng sinh (bản chính)"],
+    "missing": [
+        "Tờ khai đăng ký khai sinh (bản chính)",
+        "Giấy chứng sinh (bản chính): bản đã nộp bị mờ, không đọc được",
+        "Giấy tờ chứng minh nơi cư trú",
+    ],
     "contact": "Nguyễn Thị Hoa, 0214 3840 000",
     "amount_vnd": 1500000,
     "reason": "Cần xác minh thêm thông tin với cơ quan công an.",
@@ -297,6 +334,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "electronic": True,
     "officer": "Nguyễn Văn Bình",
     "url": "https://motcua.laocai.gov.vn/mot-cua/ho-so/000.00.32.H37-260213-0001/",
+    # A dossier id in the ten millions and its check (motcua.dossiers.models.short_token_pk).
+    "link": "https://motcua.laocai.gov.vn/h/5yc1sk2x",
     "leader": "Trần Văn Cường",
     "date": "24/02/2026",
     "agencies": [

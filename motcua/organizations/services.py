@@ -296,6 +296,7 @@ def agency_upsert(
     parent: Agency | None = None,
     is_demo_data: bool = False,
     address: str = "",
+    phone: str = "",
 ) -> Agency:
     agency, _created = Agency.objects.update_or_create(
         code=code,
@@ -306,6 +307,7 @@ def agency_upsert(
             "parent": parent,
             "is_demo_data": is_demo_data,
             "address": address,
+            "phone": phone,
         },
     )
     agency.full_clean()

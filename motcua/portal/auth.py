@@ -111,7 +111,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(SESSION_OTP)
     if not pending:
         return redirect("citizen:sign_in")
-    context = {"phone": _phone_display(pending["phone"])}
+    context = {"phone": _phone_display(pending["phone"]), "vneid": oidc.vneid_config() is not None}
     if request.method == "GET":
         return render(request, "portal/auth/code.html", {**context, "form": CodeForm()})
     form = CodeForm(request.POST)
@@ -186,6 +186,22 @@ def _oidc_failed(request: HttpRequest, status: int = 400) -> HttpResponse:
     )
 
 
+def _oidc_cancelled(request: HttpRequest) -> HttpResponse:
+    # Not an error: the citizen said no at VNeID. Back to the choice, nothing kept.
+    return render(
+        request,
+        "portal/auth/phone.html",
+        {
+            "form": PhoneForm(),
+            "vneid": oidc.vneid_config() is not None,
+            "notice": _(
+                "You cancelled signing in with VNeID, so VNeID shared nothing with us. "
+                "You can try VNeID again, or sign in with your phone number below."
+            ),
+        },
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def vneid_start(request: HttpRequest) -> HttpResponse:
@@ -214,6 +230,9 @@ def vneid_callback(request: HttpRequest) -> HttpResponse:
         claims = oidc.authorization_finish(config, params=request.GET.dict(), pending=pending)
         user = citizen_from_oidc_claims(claims=claims, id_claim=config.id_claim)
     except oidc.OidcError as exc:
+        if exc.error == "access_denied":
+            logger.info("VNeID sign-in cancelled by the citizen")
+            return _oidc_cancelled(request)
         logger.warning("VNeID sign-in refused: %s", exc.reason)
         return _oidc_failed(request)
     except OtpError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,7 +22,9 @@ from motcua.accounts.services import OtpError
 from motcua.catalog import formdefs
 from motcua.catalog.display import duration_text
 from motcua.catalog.selectors import procedure_get_current
+from motcua.dossiers.slips import document_pdf
 from motcua.filing import assisted, drafts
+from motcua.filing.uploads import MAX_UPLOAD_BYTES
 from motcua.organizations.selectors import unit_list_communes
 from motcua.payments.selectors import bill_view, dossier_bill_current, methods_online
 from motcua.portal.tracking import client_address
@@ -80,12 +83,20 @@ def draft_continue_url(draft) -> str:
 
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, code: str) -> HttpResponse:
+    """The procedure's start page; "File online" on the procedure page comes here with
+    ?bat-dau=1 and goes straight to sign-in, then to the first question (one screen
+    fewer: the procedure page already says what is needed)."""
     version, form = _version_and_form(code)
     pressed_before_sign_in = (
         request.method == "GET" and request.user.is_authenticated
         and request.session.pop(SESSION_START, None) == code
     )
-    if request.method == "POST" or pressed_before_sign_in:
+    open_drafts = (
+        list(drafts.drafts_open(citizen=request.user).filter(procedure_version__procedure=version.procedure))
+        if request.user.is_authenticated else []
+    )
+    straight = request.method == "GET" and request.GET.get("bat-dau") == "1" and not open_drafts
+    if request.method == "POST" or pressed_before_sign_in or straight:
         if not request.user.is_authenticated:
             # Remembered through sign-in, so the citizen lands on the first question.
             request.session[SESSION_START] = code
@@ -93,24 +104,22 @@ def start(request: HttpRequest, code: str) -> HttpResponse:
         draft = drafts.draft_start(
             citizen=request.user, procedure_version=version, form_definition=form
         )
-        return redirect(_page_url(draft, form.definition["pages"][0]["id"]))
+        return redirect(draft_continue_url(draft))
     definition = form.definition
-    open_drafts = (
-        list(drafts.drafts_open(citizen=request.user).filter(procedure_version__procedure=version.procedure))
-        if request.user.is_authenticated else []
-    )
     return render(request, "portal/filing/start.html", {
         "version": version,
         "definition": definition,
+        "title": formdefs.tr(definition, "title"),
+        "intro": formdefs.tr(definition, "intro"),
         "papers": list(version.papers.all()),
         "duration": duration_text(version.duration_kind, version.duration_amount),
-        "question_count": len(definition["pages"]),
+        "question_count": len(formdefs.steps(definition)),
         "open_drafts": [(d, draft_continue_url(d)) for d in open_drafts],
     })
 
 
-# The error summary names the field when a page has several (GOV.UK: "Enter your
-# full name", not four times "Answer this question").
+# The error summary names the field with the same word as its label (GOV.UK: "Enter
+# your full name", not four times "Answer this question").
 _FIELD_LABELS = {
     "full_name": gettext_lazy("Full name"),
     "birth_date": gettext_lazy("Date of birth"),
@@ -119,49 +128,125 @@ _FIELD_LABELS = {
     "nationality": gettext_lazy("Nationality"),
     "commune": gettext_lazy("Commune or ward"),
     "street": gettext_lazy("Village, hamlet or street and house number"),
+    "how": gettext_lazy("How to receive the result"),
+    "address": gettext_lazy("Address for the post"),
+    "reason": gettext_lazy("Why you do not have it"),
+    "file": gettext_lazy("Photo or PDF"),
+}
+_SOURCE_NOTES = {
+    "vneid": gettext_lazy("Filled in from VNeID."),
+    "account": gettext_lazy("The phone number you signed in with."),
+    "previous": gettext_lazy(
+        "We filled this in from your last dossier. Check it and change what is not right any more."
+    ),
+    "profile": gettext_lazy(
+        "We filled this in from your account. Check it and change what is not right any more."
+    ),
 }
 
 
 def _error_list(page: dict, errors: dict[str, str]) -> list[tuple[str, str]]:
-    sub_labels = {sub["id"]: sub.get("label", "") for sub in page.get("fields", [])}
+    sub_labels = {sub["id"]: formdefs.tr(sub, "label") for sub in page.get("fields", [])}
     listed = []
     for name, message in errors.items():
-        label = _FIELD_LABELS.get(name) or sub_labels.get(name.partition("-")[2], "")
+        label = (sub_labels.get(name) or _FIELD_LABELS.get(name)
+                 or sub_labels.get(name.partition("-")[2], ""))
+        if name == "value":
+            label = ""
         listed.append((f"f-{name}", f"{label}: {message}" if label else message))
     return listed
 
 
+def _group_fields(draft, page: dict, raw: dict, errors: dict) -> list[dict]:
+    """A group's fields as the template draws them: shown or not, typed value, error,
+    what the population database found."""
+    context = drafts.answer_context(draft, page)
+    view = formdefs.localized(page)
+    own = {sub["id"] for sub in page["fields"]}
+    fields = []
+    for sub, shown in zip(page["fields"], view["fields"], strict=True):
+        # A condition on another field of this page is drawn anyway (without JavaScript
+        # the citizen sees it, labelled for when it applies); filing.js hides it.
+        tests = formdefs.condition_tests(sub.get("show_if")) if sub.get("show_if") else []
+        here = [t for t in tests if t["question"] in own]
+        drawn = {**sub, "show_if": [t for t in tests if t not in here] or None}
+        state = context.found.get(sub["id"]) or {}
+        found = None
+        typed = str(raw.get(sub["id"], "")).replace(" ", "").replace(".", "")
+        if state.get("status") == "found" and state.get("id_number") == typed:
+            found = formdefs.person_text({**state["person"], "source": "population"})
+        fields.append({
+            "spec": shown,
+            "shown": formdefs.field_shown(drawn, raw, context),
+            "reveal": _reveal(here[0]) if here else None,
+            "value": str(raw.get(sub["id"], "")),
+            "error": errors.get(sub["id"], ""),
+            "found": found,
+            "unavailable": state.get("status") == "unavailable",
+            "words": _date_readback(sub, raw.get(sub["id"])),
+        })
+    return fields
+
+
+def _reveal(test: dict) -> dict:
+    """A same-page condition as filing.js reads it from data attributes."""
+    values = [test["equals"]] if "equals" in test else test.get("in") or test.get("not_in")
+    return {"name": test["question"], "values": " ".join(values), "negate": "not_in" in test}
+
+
+def _date_readback(spec: dict, raw: Any) -> str:
+    """A date field's answer in words, so a misread 12-4-98 is seen before it is sent."""
+    if spec.get("type") != "date" or not isinstance(raw, str) or not raw.strip():
+        return ""
+    day = formdefs.parse_date(raw)
+    return formdefs.date_words(day) if day else ""
+
+
 def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict[str, Any]:
     raw = draft.answers.get(page["id"])
-    index = [p["id"] for p in pages].index(page["id"])
+    flow = [p["id"] for p in drafts.draft_flow(draft)]
+    index = flow.index(page["id"]) if page["id"] in flow else -1
+    number, total = drafts.draft_progress(draft, page)
+    if raw is None:
+        raw = {} if page["type"] in ("address", "person", "group", "delivery", "upload") else ""
+    source = drafts.prefilled_sources(draft.answers).get(page["id"], "")
     context = {
         "draft": draft,
         "definition": draft.form_definition.definition,
-        "page": page,
-        "raw": raw if raw is not None else ({} if page["type"] in ("address", "person") else ""),
+        "title": formdefs.tr(draft.form_definition.definition, "title"),
+        "page": formdefs.localized(page),
+        "raw": raw,
         "errors": errors,
         "error_list": _error_list(page, errors) + [("f-file", m) for m in upload_errors],
         "upload_errors": list(upload_errors),
-        "number": index + 1,
-        "total": len(pages),
+        "number": number,
+        "total": total,
         "from_check": request.GET.get("from") == "check" or request.POST.get("from") == "check",
-        "back_url": _page_url(draft, pages[index - 1]["id"]) if index else
+        "back_url": _page_url(draft, flow[index - 1]) if index > 0 else
+        _check_url(draft) if index < 0 else
         reverse("backoffice:assisted") if draft.assisted_by_id is not None else
         reverse("filing:start", args=[draft.procedure_version.procedure.code]),
         "sexes": formdefs.SEXES,
-        "prefilled": page["id"] in draft.answers.get(drafts.PREFILLED, []),
+        "prefilled_note": _SOURCE_NOTES.get(source, ""),
+        "date_words": _date_readback(page, raw),
     }
-    if page["type"] == "address":
+    if page["type"] in ("address", "group"):
         context["communes"] = list(
             unit_list_communes(province_code=drafts.province_code()).values_list("code", "name")
         )
+    if page["type"] == "group":
+        context["fields"] = _group_fields(draft, page, raw if isinstance(raw, dict) else {}, errors)
+    if page["type"] == "delivery":
+        _person, address = drafts._applicant_context(draft, draft.answers)
+        context["delivery"] = [(v, formdefs.DELIVERY_LABELS[v]) for v in formdefs.DELIVERY_CHOICES]
+        context["home_address"] = address
     if page["type"] == "repeat":
         items = raw if isinstance(raw, list) and raw else [{}]
         context["items"] = [
             (i, [
                 (sub, str(item.get(sub["id"], "")), f"{i}-{sub['id']}",
                  errors.get(f"{i}-{sub['id']}", ""))
-                for sub in page["fields"]
+                for sub in context["page"]["fields"]
             ])
             for i, item in enumerate(items)
         ]
@@ -169,12 +254,29 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
     if page["type"] == "upload":
         files = draft.uploads.get(page["id"], [])
         context["files"] = list(enumerate(files))
+        context["max_mb"] = MAX_UPLOAD_BYTES // (1024 * 1024)
+        context["optional"] = page.get("required", True) is False
         used = {f.get("reused") for f in files}
         context["store"] = [] if draft.assisted_by_id else [
             item for item in drafts.citizen_store(citizen=draft.citizen, words=page["paper"])
             if item.ref not in used
         ]
     return context
+
+
+def _render_page(request, draft, page, pages, errors, upload_errors=(), status=200):
+    return render(request, "portal/filing/page.html",
+                  _page_context(request, draft, page, pages, errors, upload_errors), status=status)
+
+
+def _switch_language(request: HttpRequest, url: str, code: str) -> HttpResponse:
+    """The language buttons of a question page submit its form, so what was typed is
+    saved before the page comes back in the other language."""
+    response = redirect(url)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code,
+                            max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
+    return response
 
 
 @citizen_required
@@ -190,60 +292,56 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
     if request.method == "GET":
         if draft.current_page != page_id:
             drafts.draft_set_page(draft=draft, page_id=page_id)
-        return render(request, "portal/filing/page.html",
-                      _page_context(request, draft, current, pages, {}))
+        return _render_page(request, draft, current, pages, {})
 
     action = request.POST.get("action", "continue")
     from_check = request.POST.get("from") == "check"
     stay_url = _page_url(draft, page_id, from_check=from_check)
+    raw = formdefs.raw_from_post(current, request.POST)
+    if current["type"] == "repeat":
+        if action == "add" and len(raw) < current.get("max_items", 20):
+            raw.append({sub["id"]: "" for sub in current["fields"]})
+        elif action.startswith("remove-") and action[7:].isdigit():
+            index = int(action[7:])
+            raw = [item for i, item in enumerate(raw) if i != index]
+    drafts.draft_save_answer(draft=draft, page_id=page_id, raw=raw)
     if current["type"] == "upload":
-        if action == "upload":
-            files = request.FILES.getlist("file")
-            errors = drafts.draft_add_uploads(draft=draft, page_id=page_id, files=files)
-            if not files:
-                errors = [_("Choose a photo or a PDF file first.")]
-            if errors:
-                return render(request, "portal/filing/page.html",
-                              _page_context(request, draft, current, pages, {}, errors), status=400)
-            return redirect(stay_url)
+        # A chosen file is kept whichever button was pressed ("Continue" included), and
+        # one refused file does not drop the others.
+        files = request.FILES.getlist("file")
+        upload_errors = drafts.draft_add_uploads(draft=draft, page_id=page_id, files=files)
+        if action == "upload" and not files:
+            upload_errors = [_("Choose a photo or a PDF file first.")]
+        if upload_errors:
+            return _render_page(request, draft, current, pages, {}, upload_errors, status=400)
         if action.startswith("remove-") and action[7:].isdigit():
             drafts.draft_remove_upload(draft=draft, page_id=page_id, index=int(action[7:]))
             return redirect(stay_url)
         if action.startswith("reuse-"):
             if message := drafts.draft_reuse(draft=draft, page_id=page_id, ref=action[6:]):
-                return render(request, "portal/filing/page.html",
-                              _page_context(request, draft, current, pages, {}, [message]),
-                              status=400)
+                return _render_page(request, draft, current, pages, {}, [message], status=400)
             return redirect(stay_url)
-    else:
-        raw = formdefs.raw_from_post(current, request.POST)
-        if current["type"] == "repeat":
-            if action == "add" and len(raw) < current.get("max_items", 20):
-                raw.append({sub["id"]: "" for sub in current["fields"]})
-            elif action.startswith("remove-") and action[7:].isdigit():
-                index = int(action[7:])
-                raw = [item for i, item in enumerate(raw) if i != index]
-        drafts.draft_save_answer(draft=draft, page_id=page_id, raw=raw)
-        if action == "autosave":
-            return HttpResponse(status=204)
-        if action == "save":
-            return redirect(_drafts_url(draft))
-        if action != "continue":
+        if action == "upload":
             return redirect(stay_url)
+    if action == "autosave":
+        return HttpResponse(status=204)
+    if action.startswith("lang-"):
+        return _switch_language(request, stay_url, action[5:])
     if action == "save":
         return redirect(_drafts_url(draft))
+    if action != "continue":
+        return redirect(stay_url)
+    drafts.draft_lookup(draft=draft, page=current, requester=request.user)
     _value, errors = drafts.page_check(draft, current)
     if errors:
-        return render(request, "portal/filing/page.html",
-                      _page_context(request, draft, current, pages, errors), status=400)
-    pages = drafts.draft_pages(draft)  # an answer may show or hide later pages
-    ids = [p["id"] for p in pages]
-    index = ids.index(page_id)
-    if from_check or index + 1 >= len(ids):
+        return _render_page(request, draft, current, pages, errors, status=400)
+    flow = [p["id"] for p in drafts.draft_flow(draft)]  # an answer may show or hide pages
+    index = flow.index(page_id) if page_id in flow else len(flow)
+    if from_check or index + 1 >= len(flow):
         return redirect(_check_url(draft))
     # Resume at the next question even if the redirect never reaches the browser.
-    drafts.draft_set_page(draft=draft, page_id=ids[index + 1])
-    return redirect(_page_url(draft, ids[index + 1]))
+    drafts.draft_set_page(draft=draft, page_id=flow[index + 1])
+    return redirect(_page_url(draft, flow[index + 1]))
 
 
 @citizen_required
@@ -285,30 +383,46 @@ def _answers_problem(draft, exc: ValidationError) -> str:
 # {draft id: PhoneOtp pk}. Only these codes can confirm the draft.
 SESSION_ASSISTED_CODES = "assisted_codes"
 DEAD_CODE = {"locked", "expired", "used"}
+DECLARATION = "ban-khai"  # ?in=ban-khai on an assisted draft's check page: the form to sign
+# The inputs of the assisted check page, in page order, for its error summary.
+_ASSIST_FIELDS = ("code", "relative_name", "relation", "relative_phone", "attest")
 
 
 def _check_assisted(request: HttpRequest, code: str, draft) -> HttpResponse:
-    """The check page of a draft an officer fills in: the citizen confirms it with the
-    one-time code sent to their phone, which the officer types in."""
+    """The check page of a draft an officer fills in. The citizen confirms it in one of
+    three ways (motcua.filing.assisted): a one-time code sent to their own phone or to a
+    relative's, which the officer types in, or by signing the printed form, which the
+    officer attests."""
+    if request.method == "GET" and request.GET.get("in") == DECLARATION:
+        return _declaration_pdf(request, draft)
     sent = dict(request.session.get(SESSION_ASSISTED_CODES, {}))
-    problem, code_error, status = "", "", 400
+    problem, status = "", 400
+    errors: dict[str, str] = {}
     if request.method == "POST":
-        if request.POST.get("action") == "send_code":
-            try:
+        action = request.POST.get("action")
+        try:
+            if action == "send_code":
                 row = assisted.assisted_code_send(
-                    officer=request.user, draft_id=draft.pk, client_ip=client_address(request)
+                    officer=request.user,
+                    draft_id=draft.pk,
+                    client_ip=client_address(request),
+                    to=request.POST.get("to") or None,
+                    relative_phone=str(request.POST.get("relative_phone", ""))[:30],
+                    relation=str(request.POST.get("relation", ""))[:200],
+                    relative_name=str(request.POST.get("relative_name", ""))[:200],
                 )
-            except (assisted.AssistError, drafts.DraftError) as exc:
-                problem = exc.message
-            except OtpError as exc:
-                problem, status = exc.message, 429
-            else:
                 request.session[SESSION_ASSISTED_CODES] = {**sent, str(draft.pk): row.pk}
                 return redirect(f"{_check_url(draft)}#code")
-        elif not str(request.POST.get("code", "")).strip():
-            code_error = _("Enter the 6-digit code the citizen received by SMS.")
-        else:
-            try:
+            if action == "paper":
+                assisted.assisted_paper_confirm(
+                    officer=request.user,
+                    draft_id=draft.pk,
+                    key=str(request.POST.get("key", "")),
+                    attested=request.POST.get("attest") == "1",
+                )
+            elif not str(request.POST.get("code", "")).strip():
+                errors["code"] = _("Enter the 6-digit code the citizen received by SMS.")
+            else:
                 assisted.assisted_submit(
                     officer=request.user,
                     draft_id=draft.pk,
@@ -316,56 +430,109 @@ def _check_assisted(request: HttpRequest, code: str, draft) -> HttpResponse:
                     otp_id=sent.get(str(draft.pk)),
                     code=str(request.POST.get("code", ""))[:20],
                 )
-            except OtpError as exc:
-                code_error = exc.message
+        except OtpError as exc:
+            if action == "send_code":
+                problem, status = exc.message, 429
+            else:
+                errors["code"] = exc.message
                 if exc.code in DEAD_CODE:
                     sent.pop(str(draft.pk), None)
                     request.session[SESSION_ASSISTED_CODES] = sent
-            except (assisted.AssistError, drafts.DraftError) as exc:
-                problem = exc.message
-            except ValidationError as exc:
-                problem = _answers_problem(draft, exc)
+        except assisted.AssistError as exc:
+            if exc.field and exc.field != "code":
+                errors[exc.field] = exc.message
             else:
+                problem = exc.message
+        except drafts.DraftError as exc:
+            problem = exc.message
+        except ValidationError as exc:
+            if action == "send_code" and hasattr(exc, "error_dict"):
+                errors.update({k: v[0] for k, v in exc.message_dict.items()})
+            else:
+                problem = _answers_problem(draft, exc)
+        else:
+            if not errors:
                 sent.pop(str(draft.pk), None)
                 request.session[SESSION_ASSISTED_CODES] = sent
                 return redirect(_done_url(draft))
         draft = _draft_or_404(request, code, draft.pk)
         if draft.dossier_id:  # sent meanwhile (the same code twice at once)
             return redirect(_done_url(draft))
-    receiving, blocked, phone = "", "", ""
+    context = _assisted_context(request, draft, sent=sent, errors=errors)
+    failed = bool(problem or errors)
+    return _check_page(request, draft, problem=problem, assist=context,
+                       status=status if failed else 200)
+
+
+def _assisted_context(request: HttpRequest, draft, *, sent: dict, errors: dict) -> dict:
+    """What the assisted block of the check page shows (the three ways to confirm)."""
+    receiving, blocked = "", ""
     try:
-        phone = assisted.phone_display(assisted.assisted_citizen_phone(draft))
         receiving = assisted.assisted_receiving(draft=draft).name
     except (assisted.AssistError, drafts.DraftError) as exc:
         blocked = exc.message  # shown only once every answer is right
-    context = {
-        "phone": phone,
+    channel = assisted.assisted_channel(draft)
+    relative = channel.owner == "relative"
+    posted = request.method == "POST" and request.POST.get("to") == "relative"
+    return {
+        "phone": assisted.phone_display(channel.own_phone) if channel.own_phone else "",
+        "channel": channel,
         "agency": draft.assisted_agency.name,
         "receiving": receiving,
         "blocked": blocked,
         "code_sent": str(draft.pk) in sent,
-        "code_error": code_error,
+        "code_error": errors.get("code", ""),
+        "errors": errors,
+        "error_list": [(f"f-{name}", errors[name]) for name in _ASSIST_FIELDS if name in errors],
+        # What the relative's inputs show: what was just typed, else the relative on file.
+        "relative": {
+            "phone": request.POST.get("relative_phone", "") if posted
+            else channel.display if relative else "",
+            "relation": request.POST.get("relation", "") if posted
+            else channel.relation,
+            "name": request.POST.get("relative_name", "") if posted
+            else channel.relative_name,
+        },
+        "declaration_url": f"{_check_url(draft)}?{urlencode({'in': DECLARATION})}",
+        "officer_name": request.user.get_full_name() or request.user.get_username(),
     }
-    failed = bool(problem or code_error)
-    return _check_page(request, draft, problem=problem, assist=context,
-                       status=status if failed else 200)
+
+
+def _declaration_pdf(request: HttpRequest, draft) -> HttpResponse:
+    """The form the citizen signs to confirm on paper: the answers, the papers and a
+    signature line, printed with the slips' engine."""
+    try:
+        data = assisted.assisted_declaration(officer=request.user, draft_id=draft.pk)
+    except (assisted.AssistError, drafts.DraftError) as exc:  # answers not complete yet
+        sent = dict(request.session.get(SESSION_ASSISTED_CODES, {}))
+        context = _assisted_context(request, draft, sent=sent, errors={})
+        return _check_page(request, draft, problem=exc.message, assist=context, status=400)
+    pdf = document_pdf(template="backoffice/assisted/declaration_pdf.html", context=data)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ban-khai-{data["digest"]}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _check_page(request: HttpRequest, draft, *, problem: str = "",
                 assist: dict | None = None, status: int | None = None) -> HttpResponse:
     clean, errors = drafts.draft_check(draft)
+    sources = drafts.prefilled_sources(draft.answers)
+    known = set(draft.answers.get(drafts.KNOWN, []))
     rows = []
     for page in drafts.draft_pages(draft):
-        if page["type"] == "upload":
-            files = draft.uploads.get(page["id"], [])
+        files = draft.uploads.get(page["id"], []) if page["type"] == "upload" else []
+        if files:
             lines = [f["name"] for f in files]
         else:
             lines = formdefs.answer_lines(page, clean.get(page["id"]))
         rows.append({
-            "page": page,
+            "page": formdefs.localized(page),
             "lines": [line for line in lines if line],
             "error": next(iter(errors.get(page["id"], {}).values()), ""),
             "change_url": _page_url(draft, page["id"], from_check=True),
+            "note": _SOURCE_NOTES[sources[page["id"]]]
+            if page["id"] in known and sources.get(page["id"]) in _SOURCE_NOTES else "",
         })
     drafts.draft_set_page(draft=draft, page_id="")
     return render(request, "portal/filing/check.html", {

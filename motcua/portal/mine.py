@@ -32,7 +32,7 @@ from motcua.dossiers.services import (
     StaleDossier,
     dossier_request_withdrawal,
 )
-from motcua.dossiers.slip_contexts import slip_context_for
+from motcua.dossiers.slip_contexts import online_receipt_applies
 from motcua.dossiers.slips import slip_pdf
 from motcua.filing.uploads import UPLOAD_CONTENT_TYPES
 from motcua.payments.selectors import bill_view, dossier_bill_current
@@ -40,6 +40,8 @@ from motcua.portal.filing import citizen_required
 
 SLIP_LABELS = {
     "01": gettext_lazy("Receipt and appointment slip (form 01)"),
+    # Form 01 before the desk receives an online dossier: the acknowledgement.
+    "01-online": gettext_lazy("Acknowledgement of your online filing"),
     "02": gettext_lazy("Request to add papers (form 02)"),
     "03": gettext_lazy("Reasons for the refusal (form 03)"),
     "04": gettext_lazy("Apology and new return date (form 04)"),
@@ -85,13 +87,17 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     view = mine.citizen_dossier_view(dossier=dossier, citizen=request.user)
     rating = ratings.rating_get(dossier=dossier)
     bill = dossier_bill_current(dossier=dossier)
+    acknowledged = online_receipt_applies(dossier=dossier)
     return render(
         request,
         "portal/mine/detail.html",
         {
             "view": view,
             "dossier": dossier,
-            "slips": [(f, SLIP_LABELS[f]) for f in view.slips],
+            "slips": [
+                (f, SLIP_LABELS["01-online" if f == "01" and acknowledged else f])
+                for f in view.slips
+            ],
             "result_ready": mine.citizen_result_file(citizen=request.user, code=code) is not None,
             "can_rate": ratings.rating_open(dossier) and ratings.rating_can_change(rating),
             "rating": rating,
@@ -209,19 +215,35 @@ def supplement(request: HttpRequest, code: str) -> HttpResponse:
 @citizen_required
 @require_GET
 def slip(request: HttpRequest, code: str, form: str) -> HttpResponse:
-    """A slip of Circular 01 addressed to the applicant (forms 01–04), as a PDF."""
+    """A slip of Circular 01 addressed to the applicant (forms 01–04), as a PDF. Form
+    01 of an online dossier not yet received is the acknowledgement of its filing, so
+    the same address gives a paper right after filing and the real slip on reception."""
     dossier = _own_dossier(request, code)
-    if form not in mine.citizen_slip_forms(dossier=dossier):
-        raise Http404
     tracking_url = request.build_absolute_uri(
         f"{reverse('portal:track')}?{urlencode({'ma': dossier.code})}"
     )
-    context = slip_context_for(dossier=dossier, form=form, tracking_url=tracking_url)
+    context = mine.citizen_slip_context(dossier=dossier, form=form, tracking_url=tracking_url)
     if context is None:
         raise Http404
     response = HttpResponse(slip_pdf(form=form, context=context), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dossier.code}-phieu-{form}.pdf"'
     return response
+
+
+@never_cache
+@require_GET
+def short_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The short link every SMS carries (/h/<token>): the applicant signed in to the
+    account that owns the dossier goes to its page, anyone else to public tracking
+    with the code filled in (tracking still asks for the phone's last four digits).
+    A broken or unknown link lands on the tracking page too, never an error."""
+    dossier = mine.short_link_dossier(token=token)
+    track = reverse("portal:track")
+    if dossier is None:
+        return redirect(track)
+    if request.user.is_authenticated and dossier.citizen_id == request.user.pk:
+        return redirect(_detail_url(dossier))
+    return redirect(f"{track}?{urlencode({'ma': dossier.code})}")
 
 
 @citizen_required

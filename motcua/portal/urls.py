@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.portal import tracking, views
+from motcua.portal import mine, tracking, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("tim-kiem/", views.search, name="search"),
     path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
     path("tra-cuu/", tracking.track, name="track"),
+    # The short link in SMS (motcua.dossiers.models.short_token_pk): no trailing slash,
+    # every character counts in a text message.
+    path("h/<str:token>", mine.short_link, name="short"),
 ]

@@ -10,11 +10,13 @@ from motcua.catalog.display import duration_text, fee_summary
 from motcua.catalog.search import (
     SearchQueryError,
     procedure_search,
+    procedure_suggestions,
     procedures_by_field,
     validate_query,
 )
 from motcua.catalog.selectors import procedure_get_current
 from motcua.payments.selectors import online_payment_offered
+from motcua.portal.help import desk_help
 
 PAGE_SIZE = 20
 
@@ -47,6 +49,11 @@ def search(request: HttpRequest) -> HttpResponse:
         "next_page": page + 1 if page * PAGE_SIZE < result.total else None,
         "previous_page": page - 1 if page > 1 else None,
     }
+    if not result.total or result.unavailable:
+        # Nothing, or not what was asked for: the closest procedures, and people to ask.
+        context["suggestions"] = [] if result.total else procedure_suggestions(query=query)
+        # The citizen's own commune desk when known, else the province's centre.
+        context["desk"] = desk_help(user=request.user)
     return render(request, "portal/search.html", context)
 
 

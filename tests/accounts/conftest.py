@@ -1,5 +1,5 @@
-"""Fixtures for sign-in tests: the SMS gateway and OIDC provider simulators, the test
-URLs, and (for officials) the Lào Cai demo."""
+"""Fixtures for sign-in tests: the SMS gateway simulator (the VNeID and population
+simulators are in tests/conftest.py, for every test)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from motcua.accounts.contrib.oidc import client as oidc
-from motcua.accounts.contrib.oidc.simulator import OidcProviderSimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
 
 PHONE = "0912345678"
@@ -46,22 +44,4 @@ def sms_codes(sms: SmsGatewaySimulator) -> list[str]:
     return [re.search(r"\b(\d{6})\b", m["body"]["content"]).group(1) for m in sms.ledger.messages()]
 
 
-@pytest.fixture(scope="session")
-def _oidc() -> Iterator[OidcProviderSimulator]:
-    sim = OidcProviderSimulator(client_id="motcua-test", client_secret="s3cret").start()
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def vneid(_oidc, settings) -> Iterator[OidcProviderSimulator]:
-    _oidc.forge_signature = False
-    settings.OIDC_VNEID_ISSUER = _oidc.issuer
-    settings.OIDC_VNEID_CLIENT_ID = _oidc.client_id
-    settings.OIDC_VNEID_CLIENT_SECRET = _oidc.client_secret
-    settings.OIDC_VNEID_ID_CLAIM = "citizen_id"
-    oidc.clear_cache()
-    yield _oidc
-    oidc.clear_cache()
-
-
+# `vneid` (the VNeID simulator with OIDC_VNEID_* pointed at it) is in tests/conftest.py.

@@ -57,10 +57,11 @@ def test_full_flow_signs_in_and_maps_claims(client, vneid):
     assert response.status_code == 302 and response["Location"] == "/tra-cuu/"
     profile = CitizenProfile.objects.get(oidc_subject=vneid.user["sub"])
     assert int(client.session["_auth_user_id"]) == profile.user_id
-    assert profile.full_name == "Lò Thị Mai"
-    assert profile.phone == "84912345678"
-    assert str(profile.birth_date) == "1990-05-17"
-    assert profile.citizen_id == "001093012345"
+    # The simulator's default person: the demo's first-time mother (demo_people.json).
+    assert profile.full_name == "Hoàng Thị Lan"
+    assert profile.phone == "84978301245"
+    assert str(profile.birth_date) == "2003-04-12"
+    assert profile.citizen_id == "010303004127"
     # A second sign-in finds the same citizen.
     client.post("/dang-xuat/")
     back(client, provider_approves(start(client)))
@@ -70,7 +71,7 @@ def test_full_flow_signs_in_and_maps_claims(client, vneid):
 def test_links_to_the_citizen_who_signed_in_by_phone(client, vneid):
     from motcua.accounts.services import citizen_get_or_create
 
-    user = citizen_get_or_create(phone="84912345678")
+    user = citizen_get_or_create(phone="84978301245")  # the default person's phone
     back(client, provider_approves(start(client)))
     assert int(client.session["_auth_user_id"]) == user.pk
 

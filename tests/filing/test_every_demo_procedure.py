@@ -63,6 +63,16 @@ def raw_answer(page: dict, commune: str) -> object:
     if kind == "repeat":
         item = {sub["id"]: raw_answer(sub, commune) for sub in page["fields"]}
         return [item] * max(1, page.get("min_items", 1))
+    if kind == "group":  # the last option of each choice ("no father named"): no lookups
+        return {
+            sub["id"]: "" if sub["type"] == "citizen_id" else
+            sub["options"][-1]["value"] if sub["type"] == "choice" else
+            "1" if sub["type"] == "check" else
+            commune if sub["type"] == "commune" else raw_answer(sub, commune)
+            for sub in page["fields"]
+        }
+    if kind == "delivery":
+        return {"how": "post", "address": ""}
     raise AssertionError(f"no sample answer for {kind}")
 
 

@@ -68,6 +68,77 @@ def test_invalid_file_is_refused(tmp_path):
 
 def test_conditions_show_pages():
     data = json.loads((FORMS_DIR / "1.001193_dang_ky_khai_sinh.json").read_text())
-    ids = [p["id"] for p in formdefs.pages_visible(data, {"co_cha": "khong"})]
-    assert "cha" not in ids
-    assert "cha" in [p["id"] for p in formdefs.pages_visible(data, {"co_cha": "co"})]
+
+    def shown(noi_sinh: str) -> list[str]:
+        return [p["id"] for p in formdefs.pages_visible(data, {"tre": {"noi_sinh": noi_sinh}})]
+
+    assert "giay_chung_sinh" in shown("co_so_y_te") and "lam_chung" not in shown("co_so_y_te")
+    assert "lam_chung" in shown("o_nha") and "giay_chung_sinh" not in shown("o_nha")
+
+
+def test_group_schema_errors_are_named():
+    bad = {
+        "procedure": "1.0", "title": "x", "applicant": {"name": "a"},
+        "pages": [
+            {"id": "a", "type": "text", "question": "?"},
+            {"id": "g", "type": "group", "question": "?", "fields": [
+                {"id": "x", "type": "text", "label": "X", "lookup": True},
+                {"id": "y", "type": "check", "label": "Y", "consent_for": ["z"]},
+                {"id": "z", "type": "text", "label": "Z", "show_if": {"question": "a.b",
+                                                                      "equals": "1"}},
+                {"id": "w", "type": "magic", "label": "W"},
+            ]},
+            {"id": "u", "type": "upload", "question": "?", "paper": "P", "none_option": {}},
+        ],
+    }
+    errors = formdefs.definition_errors(bad)
+    assert any("only a citizen_id field can be looked up" in e for e in errors)
+    assert any("consent_for" in e for e in errors)
+    assert any("show_if must name an earlier choice" in e for e in errors)
+    assert any("each field is one of" in e for e in errors)
+    assert any("none_option needs a label and a statement" in e for e in errors)
+
+
+def test_steps_do_not_change_with_the_answers():
+    """The progress counts steps of the definition, not the pages an answer shows: the
+    birth certificate and the witness's note are one step, so "Step 8 of 9" either way."""
+    data = json.loads((FORMS_DIR / "1.001193_dang_ky_khai_sinh.json").read_text())
+    assert len(formdefs.steps(data)) == 9
+    pages = {p["id"]: p for p in data["pages"]}
+    assert formdefs.step_of(pages["giay_chung_sinh"]) == formdefs.step_of(pages["lam_chung"])
+    known = {"nguoi_khai", "cccd_nguoi_khai", "dien_thoai", "noi_o"}  # from VNeID
+    assert formdefs.steps(data, skipped=known) == [
+        "quan_he", "tre", "cha_me", "giay_to", "nhan_ket_qua"
+    ]
+
+
+@pytest.mark.parametrize("typed", [
+    "12-4-98", "12/4/1998", "12 4 1998", "12.04.1998", "12/04/98", "12041998",
+    "12 tháng 4 năm 1998", "1998-04-12", " 12 - 4 - 1998 ",
+])
+def test_dates_are_taken_as_people_write_them(typed):
+    from datetime import date
+
+    assert formdefs.parse_date(typed, today=date(2026, 12, 7)) == date(1998, 4, 12)
+
+
+@pytest.mark.parametrize("typed", ["31/2/2020", "12/4", "abc", "12-4-98x", "1/13/2020", ""])
+def test_impossible_dates_are_refused(typed):
+    assert formdefs.parse_date(typed) is None
+
+
+def test_two_digit_years_are_never_in_the_future():
+    from datetime import date
+
+    today = date(2026, 12, 7)
+    assert formdefs.parse_date("3/11/26", today=today) == date(2026, 11, 3)
+    assert formdefs.parse_date("3/11/27", today=today) == date(1927, 11, 3)
+
+
+def test_dates_are_read_back_in_words():
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert formdefs.date_words("1998-04-12") == "12 tháng 4 năm 1998"
+    with translation.override("en"):
+        assert formdefs.date_words("1998-04-12") == "12 April 1998"

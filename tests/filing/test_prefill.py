@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 
 from motcua.accounts.models import CitizenProfile
-from motcua.dossiers.models import Draft
-from motcua.filing.drafts import PREFILLED
+from motcua.dossiers.models import Dossier, Draft
+from motcua.filing.drafts import KNOWN, PREFILLED
 from motcua.organizations.models import AdministrativeUnit
 
+from .birth import file_every_page
 from .conftest import ID_NUMBER, english_client
 from .test_journey import BASE, submitted_draft
 
@@ -66,8 +67,15 @@ def test_last_dossier_fills_the_next_form(demo, citizen, client_in, commune_code
 
 def test_profile_learns_blanks_only(demo, citizen, client_in, commune_code):
     CitizenProfile.objects.create(user=citizen, phone="84912345678", full_name="Lò Mai")
-    draft = submitted_draft(client_in, commune_code)
+    draft = start(client_in, "1.001193")
+    # The phone the citizen signed in with is known: that page is no longer asked (a
+    # change of design: it used to be prefilled and asked); the name is only prefilled.
+    assert draft.answers[KNOWN] == ["dien_thoai"]
+    assert draft.answers[PREFILLED] == {"nguoi_khai": "profile", "dien_thoai": "account"}
+    assert draft.answers["nguoi_khai"]["full_name"] == "Lò Mai"
+    assert "dien_thoai" not in file_every_page(client_in, draft, commune_code)
     client_in.post(f"{BASE}{draft.pk}/kiem-tra/", {"key": draft.idempotency_key})
+    assert Dossier.objects.get(draft__pk=draft.pk).applicant_phone == "0912345678"
     profile = CitizenProfile.objects.get(user=citizen)
     assert profile.full_name == "Lò Mai"  # the citizen's own spelling stays
     assert profile.citizen_id == ID_NUMBER and profile.birth_date == date(1990, 3, 5)

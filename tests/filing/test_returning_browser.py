@@ -12,6 +12,7 @@ from motcua.dossiers.models import DossierPaper, Draft
 from motcua.organizations.selectors import unit_list_communes
 from tests.browsing import phone_context
 
+from .birth import child
 from .conftest import english_client
 from .test_journey import BASE, submitted_draft
 
@@ -29,17 +30,22 @@ def test_prefill_and_reuse_in_the_browser(
     client.post(f"{BASE}{first.pk}/kiem-tra/", {"key": first.idempotency_key})
     stored = DossierPaper.objects.get(dossier__draft__pk=first.pk)
 
-    context, _client = phone_context(browser, live_server.url, user=citizen_user,
-                                     javascript=False)
+    context, same_session = phone_context(browser, live_server.url, user=citizen_user,
+                                          javascript=False)
     page = context.new_page()
     page.goto(live_server.url + BASE)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url("**/nguoi_khai/")
     assert page.locator("#f-full_name").input_value() == "Lò Thị Mai"
     assert page.locator("p.notice").count() == 1
+    assert "hồ sơ trước" in page.locator("p.notice").inner_text()  # the last dossier
     assert_accessible(page)
     draft = Draft.objects.filter(dossier__isnull=True).latest("pk")
+    # The birth certificate is asked once the baby was born at a health station.
+    response = same_session.post(f"{BASE}{draft.pk}/tre/", {**child(), "action": "autosave"})
+    assert response.status_code == 204
     page.goto(f"{live_server.url}{BASE}{draft.pk}/giay_chung_sinh/")
+    assert page.url.endswith("/giay_chung_sinh/")
     reuse = page.locator(f"button[value='reuse-paper-{stored.pk}']")
     assert reuse.count() == 1
     assert_accessible(page)

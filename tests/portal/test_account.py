@@ -8,10 +8,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from motcua.accounts.models import CitizenProfile
+from motcua.dossiers.models import Dossier, Draft
 from motcua.notifications.models import ContactPreference, Notification
 from motcua.notifications.selectors import contact_preference_for
 from motcua.organizations.selectors import unit_list_communes
-from tests.filing.test_journey import submitted_draft
+from tests.filing.birth import BASE, file_every_page
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,11 @@ def test_online_dossier_news_goes_to_the_account_email(demo, client_in, settings
     client, _profile = client_in
     client.post("/tai-khoan/lien-lac/", {"channel": "email", "email": "mai@example.vn"})
     commune = unit_list_communes(province_code=settings.MOTCUA_PROVINCE_CODE).first().code
-    draft = submitted_draft(client, commune)
-    client.post(f"/nop-ho-so/1.001193/{draft.pk}/kiem-tra/", {"key": draft.idempotency_key})
+    assert client.post(BASE).status_code == 302
+    draft = Draft.objects.latest("pk")
+    # The phone the citizen signed in with is known: the form no longer asks it.
+    assert "dien_thoai" not in file_every_page(client, draft, commune)
+    client.post(f"{BASE}{draft.pk}/kiem-tra/", {"key": draft.idempotency_key})
+    assert Dossier.objects.get(draft__pk=draft.pk).applicant_phone == "0912000111"
     row = Notification.objects.get(template="filed")
     assert row.recipient_email == "mai@example.vn" and row.preferred_channel == "email"

@@ -200,7 +200,9 @@ def test_a_dossier_just_sent(citizen, file_for):
     assert "Filed online" in body  # the history, in the applicant's words
     assert dossier.receiving_agency.name in body
     assert "Withdraw this dossier" in body  # before a decision
-    assert "Papers from the office" not in body  # no slip before reception
+    # Before reception, form 01 is the acknowledgement of the online filing.
+    assert f"/ho-so-cua-toi/{dossier.code}/phieu/01.pdf" in body
+    assert "Acknowledgement of your online filing" in body
     paper = dossier.papers.get()
     link = f"/ho-so-cua-toi/{dossier.code}/giay-to/{paper.pk}/"
     assert link in body

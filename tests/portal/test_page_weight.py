@@ -22,6 +22,7 @@ from PIL import Image
 
 from motcua.dossiers.models import Draft
 from motcua.organizations.selectors import unit_list_communes
+from tests.filing import birth
 
 pytestmark = pytest.mark.browser
 
@@ -81,29 +82,11 @@ def photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("giay-chung-sinh.jpg", out.getvalue(), content_type="image/jpeg")
 
 
-def person(name: str, sex: str) -> dict:
-    return {"full_name": name, "birth_date": "05/03/1990", "sex": sex, "ethnicity": "Giáy",
-            "nationality": "Việt Nam"}
-
-
 def file_a_draft(client: Client) -> tuple[dict[str, str], Draft]:
     """Answer every question of the birth registration with the plain test client; the
     URL of each page on the way, by page id."""
     commune = unit_list_communes(province_code=settings.MOTCUA_PROVINCE_CODE).first().code
-    answers = {
-        "nguoi_khai": person("Lò Thị Mai", "nu"),
-        "cccd_nguoi_khai": {"value": "010190000123"},
-        "quan_he": {"value": "me"},
-        "dien_thoai": {"value": "0987654321"},
-        "noi_o": {"commune": commune, "street": "Thôn Trung Chải"},
-        "ten_tre": {"value": "Lò Văn An"},
-        "gioi_tinh_tre": {"value": "nam"},
-        "ngay_sinh_tre": {"value": "01/02/2026"},
-        "noi_sinh": {"value": "tram_y_te"},
-        "dan_toc_tre": {"value": "Giáy"},
-        "me": person("Lò Thị Mai", "nu"),
-        "co_cha": {"value": "khong"},
-    }
+    answers = {**dict(birth.answers(commune)), birth.DELIVERY[0]: birth.DELIVERY[1]}
     urls = {}
     url = client.post(f"/nop-ho-so/{CODE}/")["Location"]
     while "/kiem-tra/" not in url:
@@ -117,6 +100,9 @@ def file_a_draft(client: Client) -> tuple[dict[str, str], Draft]:
         response = client.post(url, data)
         assert response.status_code == 302, (page_id, response.status_code)
         url = response["Location"]
+    # Every question page of the form was on the way (the papers and the delivery too).
+    pages = [page_id for page_id, _data in birth.answers(commune)]
+    assert list(urls) == [*pages, "giay_chung_sinh", birth.DELIVERY[0]], list(urls)
     urls["check"] = url
     return urls, Draft.objects.get()
 
@@ -165,5 +151,5 @@ def test_first_load_of_every_citizen_page_is_within_budget(browser, site, capsys
             assert urlsplit(request["url"]).netloc == host, (name, request["url"])
             assert request["bytes"] > 0 or request.get("status") == 204, (name, request)
     # The signed-in pages do load the site's scripts: the counting sees them.
-    assert loads["question ten_tre"]["script"] > 0
+    assert loads["question tre"]["script"] > 0
     assert loads["confirmation"]["script"] > 0

@@ -317,6 +317,7 @@ def _account_contact(dossier: Dossier) -> tuple[str, str]:
 
 def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any) -> None:
     """Write the outbox row of `event` for the applicant (same transaction)."""
+    from motcua.notifications.rendering import dossier_link
     from motcua.notifications.selectors import contact_preference_for
 
     account_phone, account_email = _account_contact(dossier)
@@ -339,6 +340,7 @@ def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any)
             "procedure": dossier.procedure_version.name,
             "applicant": dossier.applicant_name,
             "agency": dossier.receiving_agency.name,
+            "link": dossier_link(dossier),  # the short link every message carries
             **context,
         },
     )

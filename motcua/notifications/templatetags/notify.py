@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -63,3 +64,31 @@ def joined(value: Any, sep: str = "; ") -> str:
     if isinstance(value, str):
         return value
     return sep.join(str(item) for item in value or [])
+
+
+# "Giấy tờ: lý do" or "Giấy tờ - lý do" on a line of a supplement request (as form 02
+# splits it); not the colon of a time such as "08:00".
+_PAPER_WHY = re.compile(r"\s*:(?!\d)\s*|\s+[-–—]\s+")
+
+
+@register.filter
+def papers_short(value: Any, limit: int = 2) -> str:
+    """The lines of a supplement request → the papers an SMS names: the first `limit`
+    by name only (the reason after ":" or " - " dropped, a long name cut), then
+    "và N giấy khác". The e-mail and form 02 carry the whole list."""
+    try:
+        limit = max(1, int(limit))
+    except (TypeError, ValueError):
+        limit = 2
+    items = [value] if isinstance(value, str) else list(value or [])
+    names = []
+    for item in items:
+        name = _PAPER_WHY.split(str(item).strip(), maxsplit=1)[0].strip()
+        if name:
+            names.append(name if len(name) <= 40 else name[:39].rstrip(" ,;") + "…")
+    if not names:
+        return ""
+    shown = "; ".join(names[:limit])
+    if len(names) > limit:
+        shown += f" và {len(names) - limit} giấy khác"
+    return shown

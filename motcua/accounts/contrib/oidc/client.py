@@ -5,7 +5,29 @@ JWKS: signature, issuer, audience, expiry, nonce).
 Settings (a Django setting of the same name wins, else the environment):
 OIDC_VNEID_ISSUER, OIDC_VNEID_CLIENT_ID, OIDC_VNEID_CLIENT_SECRET, OIDC_VNEID_ID_CLAIM
 (the claim carrying the citizen ID number, default "citizen_id"), OIDC_VNEID_SCOPES
-(default "openid profile phone"). Sign-in is offered only when issuer and client id are set.
+(default "openid profile phone address"). Sign-in is offered only when issuer and client
+id are set.
+
+Claims read from the ID token (accounts.services.citizen_from_oidc_claims; names in
+`claims`). VNeID publishes no claim list for relying parties, so these are our
+assumption: OIDC standard claims where one exists, custom ones namespaced "vn_":
+
+    sub                    the provider's stable subject: finds the citizen again
+    name                   full name, family name first ("Hoàng Thị Lan")
+    citizen_id             12-digit personal identification number (OIDC_VNEID_ID_CLAIM)
+    birthdate              "YYYY-MM-DD" (OIDC standard)
+    gender                 "male" / "female" (OIDC standard); "nam" / "nu" accepted too
+    vn_ethnicity           ethnic group as written on the ID card ("Tày", "H'Mông")
+    vn_nationality         "Việt Nam"
+    address                OIDC standard address object, the permanent residence:
+                           formatted (one line), street_address (village, street, house),
+                           locality (commune or ward), region (province), country "VN"
+    vn_commune_code        today's (post-2025) official code of the residence's commune
+                           or ward ("02683" Xã Bát Xát); wins over matching `locality`
+    phone_number           "+84…" with phone_number_verified (OIDC standard)
+
+An `error` in the callback (the citizen pressed "Hủy" at the provider: access_denied)
+raises OidcError with `error` set, once the state has been checked.
 """
 
 from __future__ import annotations
@@ -32,10 +54,12 @@ ALGORITHMS = ["RS256"]
 
 
 class OidcError(Exception):
-    """The flow failed; `reason` is for logs, never shown as is."""
+    """The flow failed; `reason` is for logs, never shown as is. `error`: the provider's
+    OAuth error code when it sent one back ("access_denied": the citizen cancelled)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, error: str = "") -> None:
         self.reason = reason
+        self.error = error
         super().__init__(reason)
 
 
@@ -66,7 +90,7 @@ def vneid_config() -> ProviderConfig | None:
         client_id=client_id,
         client_secret=_get("OIDC_VNEID_CLIENT_SECRET"),
         id_claim=_get("OIDC_VNEID_ID_CLAIM", "citizen_id"),
-        scopes=_get("OIDC_VNEID_SCOPES", "openid profile phone"),
+        scopes=_get("OIDC_VNEID_SCOPES", "openid profile phone address"),
     )
 
 
@@ -177,7 +201,8 @@ def authorization_finish(
     if not hmac.compare_digest(str(params.get("state", "")), pending["state"]):
         raise OidcError("state does not match")
     if params.get("error"):
-        raise OidcError(f"provider refused: {params.get('error')}")
+        error = str(params.get("error"))[:64]
+        raise OidcError(f"provider refused: {error}", error=error)
     code = params.get("code")
     if not code:
         raise OidcError("no code in the callback")

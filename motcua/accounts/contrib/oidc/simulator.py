@@ -1,10 +1,17 @@
 """A local OpenID Connect provider for the demo and the tests, standing in for VNeID.
 
-Speaks the real protocol: discovery, /authorize (auto-approves the configured test
-user; checks client_id, response_type and the PKCE challenge), /token (client
-authentication by Basic or form, PKCE verifier, one use per code), /jwks (RS256 key
-made at start) and /userinfo. `forge_signature = True` signs ID tokens with another
-key than the published one (a forged token the relying party must refuse).
+Speaks the real protocol: discovery, /authorize (checks client_id, response_type and
+the PKCE challenge), /token (client authentication by Basic or form, PKCE verifier, one
+use per code), /jwks (RS256 key made at start) and /userinfo. `forge_signature = True`
+signs ID tokens with another key than the published one (a forged token the relying
+party must refuse).
+
+/authorize auto-approves `user` (default: the demo's first-time mother) unless
+`consent_page` is on: then it shows a plain HTML page, as VNeID asks in its app, where
+the visitor picks which person they are (`people`, claim sets; by default the demo
+residents with a VNeID account in demo_people.json) and sees what motcua will receive;
+"Đồng ý và tiếp tục" posts back and redirects with a code for that person, "Hủy" with
+error=access_denied.
 
     sim = OidcProviderSimulator(client_id="motcua", client_secret="s3cret").start()
     ... OIDC_VNEID_ISSUER = sim.issuer ...
@@ -16,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 import secrets
 import threading
@@ -27,14 +35,32 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-DEFAULT_USER: dict[str, Any] = {
-    "sub": "vneid-001093012345",
-    "name": "Lò Thị Mai",
-    "phone_number": "+84912345678",
-    "phone_number_verified": True,
-    "birthdate": "1990-05-17",
-    "citizen_id": "001093012345",
-}
+from motcua.accounts.contrib.population.people import vneid_claims, vneid_default, vneid_people
+
+# The demo's first-time mother (demo_people.json), as VNeID describes her.
+DEFAULT_USER: dict[str, Any] = vneid_claims(vneid_default())
+
+# What the consent page says motcua will receive, in the provider's words.
+SHARED_DATA = [
+    "Họ và tên",
+    "Số định danh cá nhân",
+    "Ngày sinh",
+    "Giới tính",
+    "Dân tộc",
+    "Quốc tịch",
+    "Nơi thường trú",
+    "Số điện thoại",
+]
+AUTHORIZE_PARAMS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+)
 
 
 def _b64url(raw: bytes) -> str:
@@ -50,11 +76,13 @@ class OidcProviderSimulator:
         client_id: str = "motcua-demo",
         client_secret: str = "sim-secret",
         user: dict[str, Any] | None = None,
+        people: list[dict[str, Any]] | None = None,
+        consent_page: bool = False,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
-        self.user = dict(user or DEFAULT_USER)
-        self.forge_signature = False
+        self._people = [dict(p) for p in people] if people is not None else None
+        self.reset(user=user, consent_page=consent_page)
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
@@ -70,12 +98,16 @@ class OidcProviderSimulator:
                 pass
 
             def _send(self, status: int, body: Any = None, headers: dict | None = None) -> None:
-                raw = b"" if body is None else json.dumps(body).encode("utf-8")
+                if isinstance(body, str):  # an HTML page
+                    raw, content_type = body.encode("utf-8"), "text/html; charset=utf-8"
+                else:
+                    raw = b"" if body is None else json.dumps(body).encode("utf-8")
+                    content_type = "application/json"
                 self.send_response(status)
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 if body is not None:
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type)
                 self.send_header("Cache-Control", "no-store")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
@@ -105,16 +137,39 @@ class OidcProviderSimulator:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode("utf-8") if length else ""
-                if urllib.parse.urlsplit(self.path).path != "/token":
-                    self._send(404, {"error": "not_found"})
-                    return
+                path = urllib.parse.urlsplit(self.path).path
                 form = dict(urllib.parse.parse_qsl(raw))
-                status, body = simulator.token(form, self.headers.get("Authorization", ""))
-                self._send(status, body)
+                if path == "/authorize":
+                    status, headers, page = simulator.consent_answer(form)
+                    self._send(status, page, headers)
+                elif path == "/token":
+                    status, body = simulator.token(form, self.headers.get("Authorization", ""))
+                    self._send(status, body)
+                else:
+                    self._send(404, {"error": "not_found"})
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
+
+    def reset(self, *, user: dict[str, Any] | None = None, consent_page: bool = False) -> None:
+        """Back to a fresh provider (the tests' fixture calls it before each test):
+        `user` signed in without asking, or offered first on the consent page."""
+        self.user = dict(user or DEFAULT_USER)
+        self.consent_page = consent_page
+        self.forge_signature = False
+
+    @property
+    def people(self) -> list[dict[str, Any]]:
+        """Who may sign in on the consent page: the demo residents with VNeID, and `user`."""
+        people = (
+            self._people
+            if self._people is not None
+            else [vneid_claims(p) for p in vneid_people()]
+        )
+        if all(p["sub"] != self.user["sub"] for p in people):
+            people = [self.user, *people]
+        return people
 
     @property
     def issuer(self) -> str:
@@ -132,7 +187,8 @@ class OidcProviderSimulator:
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": ["openid", "profile", "phone"],
+            "scopes_supported": ["openid", "profile", "phone", "address"],
+            "claims_supported": sorted({key for person in self.people for key in person}),
         }
 
     def jwks(self) -> dict[str, Any]:
@@ -140,27 +196,121 @@ class OidcProviderSimulator:
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}
 
-    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        redirect_uri = query.get("redirect_uri", "")
-        if query.get("client_id") != self.client_id or not redirect_uri:
-            return 400, {}, {"error": "invalid_client"}
+    def _request_error(self, query: dict[str, str]) -> dict[str, str] | None:
+        if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
+            return {"error": "invalid_client"}
         if query.get("response_type") != "code" or not query.get("code_challenge"):
-            return 400, {}, {"error": "invalid_request"}
+            return {"error": "invalid_request"}
         if query.get("code_challenge_method") != "S256":
-            return 400, {}, {"error": "invalid_request", "error_description": "S256 only"}
+            return {"error": "invalid_request", "error_description": "S256 only"}
+        return None
+
+    @staticmethod
+    def _back(query: dict[str, str], params: dict[str, str], status: int = 302):
+        if "state" in query:
+            params["state"] = query["state"]
+        redirect_uri = query["redirect_uri"]
+        sep = "&" if "?" in redirect_uri else "?"
+        return status, {"Location": redirect_uri + sep + urllib.parse.urlencode(params)}, None
+
+    def _grant(self, query: dict[str, str], claims: dict[str, Any], status: int = 302):
         code = secrets.token_urlsafe(24)
         with self._lock:
             self.codes[code] = {
-                "redirect_uri": redirect_uri,
+                "redirect_uri": query["redirect_uri"],
                 "challenge": query["code_challenge"],
                 "nonce": query.get("nonce", ""),
+                "claims": dict(claims),
                 "expires": time.time() + 60,
             }
-        params = {"code": code}
-        if "state" in query:
-            params["state"] = query["state"]
-        sep = "&" if "?" in redirect_uri else "?"
-        return 302, {"Location": redirect_uri + sep + urllib.parse.urlencode(params)}, None
+        return self._back(query, {"code": code}, status)
+
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        error = self._request_error(query)
+        if error:
+            return 400, {}, error
+        if self.consent_page:
+            return 200, {}, self.consent_html(query)
+        return self._grant(query, self.user)
+
+    def consent_answer(self, form: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """The consent page posted back: a code for the person chosen, or access_denied."""
+        query = {key: form[key] for key in AUTHORIZE_PARAMS if key in form}
+        error = self._request_error(query)
+        if error:
+            return 400, {}, error
+        if form.get("decision") != "allow":
+            return self._back(query, {"error": "access_denied"}, 303)
+        person = next((p for p in self.people if p["sub"] == form.get("person")), None)
+        if person is None:
+            return 400, {}, self.consent_html(query, problem="Hãy chọn bạn là ai.")
+        return self._grant(query, person, 303)
+
+    def consent_html(self, query: dict[str, str], *, problem: str = "") -> str:
+        """The consent page: who you are (radio list of the demo people) and what motcua
+        will receive. Plain HTML and a little CSS, no script; fits a 360 px screen."""
+        esc = html.escape
+        hidden = "".join(
+            f'<input type="hidden" name="{esc(key)}" value="{esc(query[key])}">'
+            for key in AUTHORIZE_PARAMS
+            if key in query
+        )
+        choices = []
+        for index, person in enumerate(self.people):
+            born = str(person.get("birthdate", ""))
+            born = f"{born[8:10]}/{born[5:7]}/{born[:4]}" if len(born) == 10 else born
+            place = (person.get("address") or {}).get("locality", "")
+            detail = ", ".join(part for part in (f"sinh {born}" if born else "", place) if part)
+            checked = " checked" if person["sub"] == self.user["sub"] else ""
+            choices.append(
+                f'<li><input type="radio" name="person" id="p{index}" '
+                f'value="{esc(person["sub"])}"{checked}>'
+                f'<label for="p{index}"><strong>{esc(str(person.get("name", "")))}</strong>'
+                f'<span>{esc(detail)}</span></label></li>'
+            )
+        shared = "".join(f"<li>{esc(item)}</li>" for item in SHARED_DATA)
+        alert = f'<p class="problem" role="alert">{esc(problem)}</p>' if problem else ""
+        return (
+            '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>VNeID (mô phỏng): đồng ý chia sẻ thông tin</title><style>"
+            "*{box-sizing:border-box}body{margin:0;font-family:system-ui,Arial,sans-serif;"
+            "font-size:1.05rem;line-height:1.5;color:#1b1b1b;background:#fff}"
+            "header{background:#a3150f;color:#fff;padding:.75rem 1rem;font-weight:700}"
+            "main{max-width:40rem;margin:0 auto;padding:0 1rem 2rem}"
+            "h1{font-size:1.5rem;margin:1rem 0 .5rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}"
+            ".note{background:#fff4e5;border-left:4px solid #8a4b00;padding:.5rem .75rem}"
+            ".problem{background:#fdecea;border-left:4px solid #a3150f;padding:.5rem .75rem}"
+            "fieldset{border:0;padding:0;margin:0;min-width:0}legend{padding:0}"
+            "ul.people{list-style:none;padding:0;margin:0}"
+            "ul.people li{display:flex;align-items:flex-start;gap:.75rem;"
+            "border-bottom:1px solid #d0d0d0;padding:.5rem 0}"
+            "ul.people input{flex:none;width:28px;height:28px;margin:.3rem 0 0}"
+            "ul.people label{flex:1;min-height:44px;cursor:pointer}"
+            "ul.people label span{display:block;color:#4a4a4a}"
+            "button{display:block;width:100%;min-height:52px;margin:.75rem 0;font-size:1.15rem;"
+            "font-weight:700;border-radius:6px;cursor:pointer}"
+            ".allow{background:#a3150f;color:#fff;border:0}"
+            ".deny{background:#fff;color:#1b1b1b;border:2px solid #1b1b1b}"
+            "button:focus,input:focus{outline:3px solid #f9a825;outline-offset:2px}"
+            "</style></head><body>"
+            '<header>VNeID (mô phỏng)</header><main>'
+            "<h1>Chia sẻ thông tin định danh với Cổng dịch vụ công</h1>"
+            '<p class="note">Đây là trang <strong>mô phỏng</strong> VNeID cho bản demo: '
+            "không có người hay dữ liệu thật.</p>"
+            f"{alert}"
+            '<form method="post" action="/authorize">'
+            f"{hidden}"
+            "<fieldset><legend><h2>Bạn là ai?</h2></legend>"
+            f'<ul class="people">{"".join(choices)}</ul></fieldset>'
+            "<h2>Cổng dịch vụ công sẽ nhận những thông tin này của bạn</h2>"
+            f"<ul>{shared}</ul>"
+            "<p>Thông tin chỉ được gửi đi khi bạn bấm «Đồng ý và tiếp tục».</p>"
+            '<button type="submit" name="decision" value="allow" class="allow">'
+            "Đồng ý và tiếp tục</button>"
+            '<button type="submit" name="decision" value="deny" class="deny">Hủy</button>'
+            "</form></main></body></html>"
+        )
 
     def _client_ok(self, form: dict[str, str], authorization: str) -> bool:
         if authorization.startswith("Basic "):
@@ -190,8 +340,9 @@ class OidcProviderSimulator:
         if _b64url(hashlib.sha256(verifier.encode()).digest()) != grant["challenge"]:
             return 400, {"error": "invalid_grant", "error_description": "PKCE"}
         now = int(time.time())
+        person = grant["claims"]
         claims = {
-            **self.user,
+            **person,
             "iss": self.issuer,
             "aud": self.client_id,
             "iat": now,
@@ -202,7 +353,7 @@ class OidcProviderSimulator:
         id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.kid})
         access_token = secrets.token_urlsafe(24)
         with self._lock:
-            self.tokens[access_token] = dict(self.user)
+            self.tokens[access_token] = dict(person)
         return 200, {
             "access_token": access_token,
             "token_type": "Bearer",
@@ -227,9 +378,13 @@ def main() -> None:  # pragma: no cover - a demo helper
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--client-id", default="motcua-demo")
     parser.add_argument("--client-secret", default="sim-secret")
+    parser.add_argument("--consent-page", action="store_true")
     args = parser.parse_args()
     sim = OidcProviderSimulator(
-        port=args.port, client_id=args.client_id, client_secret=args.client_secret
+        port=args.port,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        consent_page=args.consent_page,
     ).start()
     print(f"OIDC simulator: OIDC_VNEID_ISSUER={sim.issuer}")
     try:

@@ -8,6 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from motcua.accounts.contrib.oidc.simulator import OidcProviderSimulator
+from motcua.accounts.contrib.population.simulator import PopulationSimulator
 from motcua.payments.simulated import DEMO_PORTS, simulated_settings, simulators_start
 
 # The local gateway simulators (manage.py notify_simulators) and how to reach them; a
@@ -23,11 +25,50 @@ SIMULATED_GATEWAYS = {
     "NOTIFY_SITE_URL": "http://127.0.0.1:8000",
 }
 
+# VNeID sign-in (its consent page lists the demo people) and the population database,
+# both local simulators sharing motcua/accounts/contrib/population/demo_people.json.
+VNEID_DEMO_PORT = 8027
+POPULATION_DEMO_PORT = 8028
+VNEID_DEMO_CLIENT = ("motcua-demo", "vneid-demo-secret")
+POPULATION_DEMO_CLIENT = ("motcua-demo", "population-demo-secret")
+
+
+def identity_simulators_start(
+    host: str = "127.0.0.1",
+    *,
+    vneid_port: int = VNEID_DEMO_PORT,
+    population_port: int = POPULATION_DEMO_PORT,
+) -> tuple[dict[str, str], list[OidcProviderSimulator | PopulationSimulator]]:
+    """Start the VNeID simulator (with its consent page) and the population simulator on
+    their demo ports; returns the settings that point motcua at them, and the simulators."""
+    vneid = OidcProviderSimulator(
+        host,
+        vneid_port,
+        client_id=VNEID_DEMO_CLIENT[0],
+        client_secret=VNEID_DEMO_CLIENT[1],
+        consent_page=True,
+    ).start()
+    population = PopulationSimulator(
+        host,
+        population_port,
+        client_id=POPULATION_DEMO_CLIENT[0],
+        client_secret=POPULATION_DEMO_CLIENT[1],
+    ).start()
+    env = {
+        "OIDC_VNEID_ISSUER": vneid.issuer,
+        "OIDC_VNEID_CLIENT_ID": vneid.client_id,
+        "OIDC_VNEID_CLIENT_SECRET": vneid.client_secret,
+        "POPULATION_API_URL": population.url,
+        "POPULATION_CLIENT_ID": population.client_id,
+        "POPULATION_CLIENT_SECRET": population.client_secret,
+    }
+    return env, [vneid, population]
+
 
 class Command(BaseCommand):
     help = (
         "Run the web server (gunicorn), the background worker (Huey) and the local "
-        "SMTP/SMS/Zalo and payment-gateway simulators together."
+        "SMTP/SMS/Zalo, payment-gateway, VNeID and population-database simulators together."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,7 +82,13 @@ class Command(BaseCommand):
         payment_gateways = simulated_settings(
             simulators_start(site_url=site, host=options["host"], ports=DEMO_PORTS)
         )
-        gateways = {**SIMULATED_GATEWAYS, **payment_gateways, "NOTIFY_SITE_URL": site}
+        identity, _identity_sims = identity_simulators_start(options["host"])
+        gateways = {
+            **SIMULATED_GATEWAYS,
+            **payment_gateways,
+            **identity,
+            "NOTIFY_SITE_URL": site,
+        }
         env = {**gateways, **os.environ, "DJANGO_SETTINGS_MODULE": "motcua.settings"}
         processes = [
             subprocess.Popen([sys.executable, "manage.py", "notify_simulators"], env=env),
@@ -69,7 +116,10 @@ class Command(BaseCommand):
             "(admin: /admin/, API: /api/v1/docs). Messages to citizens go to the local "
             "simulators: e-mails in var/notify-simulator/mail/, SMS at "
             "http://127.0.0.1:8025/_simulator/messages; payments go through the simulated "
-            "bank, VNPAY, payOS and national platform on ports 8031-8034. Press Ctrl+C to stop."
+            "bank, VNPAY, payOS and national platform on ports 8031-8034. "
+            f"\"Đăng nhập bằng VNeID\" opens the simulated VNeID on port {VNEID_DEMO_PORT} "
+            "(choose a demo person; Hoàng Thị Lan is a first-time citizen); the simulated "
+            f"population database answers on port {POPULATION_DEMO_PORT}. Press Ctrl+C to stop."
         )
 
         def stop(*_args: object) -> None:

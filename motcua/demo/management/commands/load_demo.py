@@ -10,7 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from motcua.catalog.formdefs import form_definitions_load
-from motcua.catalog.services import CatalogFileError, catalog_import, procedure_workflow_set
+from motcua.catalog.services import (
+    CatalogFileError,
+    catalog_import,
+    procedure_workflow_set,
+    search_phrases_load_file,
+)
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
 from motcua.demo.history import demo_history_load
@@ -75,6 +80,7 @@ class Command(BaseCommand):
                     for name in CATALOG_FILES
                 ]
                 forms = form_definitions_load(directory=CATALOG_DIR / "forms")
+                phrases = search_phrases_load_file()  # everyday names the search understands
                 workflows_ensure_shipped()
                 procedure_workflow_set(
                     codes=CONSULTATION_PROCEDURES,
@@ -100,6 +106,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Agencies: {agencies}")
         self.stdout.write(f"Invented past dossiers for the reports (demo data): {history}")
         self.stdout.write(f"Online forms: {forms.created} new, {forms.unchanged} unchanged")
+        self.stdout.write(
+            f"Everyday names for the search: {phrases.created} new, {phrases.unchanged} kept, "
+            f"{len(phrases.skipped) + len(phrases.unmatched)} not in this catalog "
+            "(manage.py load_search_phrases lists them)"
+        )
         if admin_created:
             self.stdout.write("Administrator created for the demo.")
         self.stdout.write(
