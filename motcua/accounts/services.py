@@ -264,6 +264,16 @@ def _citizen_user_new() -> AbstractUser:
 
 
 @transaction.atomic
+def citizen_without_phone_create() -> AbstractUser:
+    """A citizen account with a profile but no phone: it owns the dossier of a citizen
+    whose own phone no code proved (assisted filing confirmed by a relative's phone or
+    on paper). Nobody signs in to it; it keeps what the dossier says of the citizen."""
+    user = _citizen_user_new()
+    CitizenProfile.objects.create(user=user, phone=None)
+    return user
+
+
+@transaction.atomic
 def citizen_get_or_create(*, phone: str) -> AbstractUser:
     """The citizen signed in with `phone` (84xxxxxxxxx), created on first sign-in."""
     profile = CitizenProfile.objects.select_related("user").filter(phone=phone).first()

@@ -45,12 +45,12 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from motcua.accounts.models import CitizenProfile, PhoneOtp, Role
+from motcua.accounts.models import PhoneOtp, Role
 from motcua.accounts.selectors import citizen_profile, user_has_role
 from motcua.accounts.services import (
     OtpError,
-    _citizen_user_new,
     citizen_get_or_create,
+    citizen_without_phone_create,
     phone_normalize,
     phone_otp_send,
     phone_otp_verify,
@@ -102,16 +102,6 @@ def _is_receiving_officer(officer: Any, agency: Agency | None) -> bool:
 
 def _officer_name(officer: Any) -> str:
     return (officer.get_full_name() or officer.get_username())[:200]
-
-
-def _citizen_without_phone() -> Any:
-    """A citizen account with a profile but no phone: it owns the dossier of a citizen
-    whose own phone no code has proved. Nobody signs in to it; it keeps what the dossier
-    says of the citizen (name, ID number) for a later link to their own account.
-    (accounts.services has no public constructor for it yet.)"""
-    user = _citizen_user_new()
-    CitizenProfile.objects.create(user=user, phone=None)
-    return user
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -409,7 +399,7 @@ def assisted_draft_start(
         if phone_owner == PhoneOwner.CITIZEN:
             citizen = citizen_get_or_create(phone=normalized)
         else:  # the relative's phone is only a channel: it must not decide the account
-            citizen = _citizen_without_phone()
+            citizen = citizen_without_phone_create()
         draft = drafts.draft_start(
             citizen=citizen,
             procedure_version=version,
@@ -594,7 +584,7 @@ def _file(*, officer: Any, draft: Draft, key: str, method: str) -> drafts.Submit
         if method != ConfirmMethod.CITIZEN_CODE and owner is not None and owner.phone:
             # No code proved the typed number is the citizen's: the dossier must not land
             # in that number's account (module docstring).
-            locked.citizen = _citizen_without_phone()
+            locked.citizen = citizen_without_phone_create()
             locked.save(update_fields=["citizen", "updated_at"])
         try:
             result = drafts.draft_submit(

@@ -92,3 +92,39 @@ def test_autosave_while_typing(browser, site):
     draft.refresh_from_db()
     assert (draft.answers.get("tre") or {}).get("ho_ten") == "Lò Văn An", log
     context.close()
+
+
+def test_photos_are_shrunk_in_the_browser_before_they_are_sent(browser, site):
+    """A 4000×3000 phone photo leaves the browser at most 2000 px wide and much lighter;
+    the server gets the smaller file (and would shrink it itself without JavaScript)."""
+    import io
+
+    from PIL import Image
+
+    context = signed_in(browser, site, javascript=True)
+    page = context.new_page()
+    page.goto(site + "/nop-ho-so/1.001193/?bat-dau=1")
+    page.wait_for_url("**/nguoi_khai/")
+    draft = Draft.objects.get()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(draft.citizen)
+    client.post(f"/nop-ho-so/1.001193/{draft.pk}/tre/", {
+        "noi_sinh": "co_so_y_te", "action": "autosave"})
+    page.goto(f"{site}/nop-ho-so/1.001193/{draft.pk}/giay_chung_sinh/")
+    noisy = Image.effect_noise((4000, 3000), 64).convert("RGB")  # a photo, not a flat page
+    out = io.BytesIO()
+    noisy.save(out, "JPEG", quality=95)
+    original = len(out.getvalue())
+    page.locator("#f-file").set_input_files(
+        files=[{"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}])
+    page.wait_for_function("document.querySelector('#f-file').dataset.shrunk")
+    sent = int(page.locator("#f-file").get_attribute("data-shrunk"))
+    assert sent < original / 2
+    with page.expect_navigation():
+        page.locator("button[value=continue]").click()
+    draft.refresh_from_db()
+    stored = draft.uploads["giay_chung_sinh"][0]
+    assert stored["size"] <= sent
+    context.close()

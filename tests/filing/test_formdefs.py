@@ -142,3 +142,16 @@ def test_dates_are_read_back_in_words():
         assert formdefs.date_words("1998-04-12") == "12 tháng 4 năm 1998"
     with translation.override("en"):
         assert formdefs.date_words("1998-04-12") == "12 April 1998"
+
+
+@pytest.mark.parametrize("path", sorted(FORMS_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_every_typed_question_has_a_plain_example(path):
+    """What to type is shown, not described (dates and choices carry their own)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for page in data["pages"]:
+        asked = page.get("fields", []) if page["type"] == "group" else (
+            [] if page["type"] == "repeat" else [page])
+        for question in asked:
+            if question["type"] in ("text", "number", "citizen_id", "phone"):
+                words = question.get("hint", "") + question.get("label", "")
+                assert question.get("example") or "Ví dụ" in words, (page["id"], question["id"])
