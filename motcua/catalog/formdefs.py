@@ -69,6 +69,7 @@ from django.utils.translation import gettext_lazy
 from motcua.catalog.models import FormDefinition, Procedure
 from motcua.core.calendar import VN_TZ
 from motcua.dossiers import validation
+from motcua.dossiers.models import ResultDelivery
 
 TYPES = (
     "text",
@@ -88,8 +89,9 @@ SUB_TYPES = ("text", "number", "date", "choice")
 GROUP_TYPES = ("text", "number", "date", "choice", "citizen_id", "phone", "check", "commune")
 PERSON_FIELDS = ("full_name", "birth_date", "sex", "ethnicity", "nationality")
 SEXES = (("nam", "Nam"), ("nu", "Nữ"))
-# How the result is returned (Decree 45/2020 art. 19 and 21; motcua.dossiers.models).
-DELIVERY_CHOICES = ("desk", "post", "electronic")
+# How the result is returned: the dossier's choices (motcua.dossiers.models.ResultDelivery),
+# worded here for the citizen (DELIVERY_LABELS).
+DELIVERY_CHOICES = tuple(ResultDelivery.values)
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_TEXT = 200
 

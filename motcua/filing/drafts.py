@@ -449,7 +449,7 @@ def draft_remove_upload(*, draft: Draft, page_id: str, index: int) -> None:
 # --- checking ------------------------------------------------------------------------------
 
 
-def _applicant_context(draft: Draft, answers: dict) -> tuple[dict, str]:
+def _applicant_context(draft: Draft) -> tuple[dict, str]:
     """The applicant as a person (with ID number) and their address in one line, from the
     applicant's pages, for the questions that depend on them (the declarant is the
     mother; home birth at the declarant's address; the result posted home)."""
@@ -460,7 +460,7 @@ def _applicant_context(draft: Draft, answers: dict) -> tuple[dict, str]:
         page = pages.get(mapping.get(role, ""))
         if page is None:
             return None
-        return formdefs.answer_clean(page, answers.get(page["id"]),
+        return formdefs.answer_clean(page, draft.answers.get(page["id"]),
                                      province_code=province_code())[0]
 
     person = dict(clean("person") or {})
@@ -472,10 +472,14 @@ def _applicant_context(draft: Draft, answers: dict) -> tuple[dict, str]:
     return person, (f"{address['street']}, {address['commune_name']}" if address else "")
 
 
-def answer_context(draft: Draft, page: dict) -> formdefs.AnswerContext:
+def answer_context(
+    draft: Draft, page: dict, applicant: tuple[dict, str] | None = None
+) -> formdefs.AnswerContext:
+    """What a page's answer depends on beyond its inputs; `applicant`: the applicant
+    already read (draft_check reads it once for every page)."""
     person, address = ({}, "")
     if page["type"] in ("group", "delivery"):
-        person, address = _applicant_context(draft, draft.answers)
+        person, address = applicant or _applicant_context(draft)
     return formdefs.AnswerContext(
         answers=draft.answers,
         found=(draft.answers.get(FOUND) or {}).get(page["id"], {}),
@@ -514,13 +518,15 @@ def _upload_check(draft: Draft, page: dict) -> tuple[Any, dict[str, str]]:
     return 0, {}
 
 
-def page_check(draft: Draft, page: dict) -> tuple[Any, dict[str, str]]:
+def page_check(
+    draft: Draft, page: dict, applicant: tuple[dict, str] | None = None
+) -> tuple[Any, dict[str, str]]:
     """(clean answer, {input name: message}) of one page as the draft holds it."""
     if page["type"] == "upload":
         return _upload_check(draft, page)
     return formdefs.answer_clean(
         page, draft.answers.get(page["id"]), province_code=province_code(),
-        context=answer_context(draft, page),
+        context=answer_context(draft, page, applicant),
     )
 
 
@@ -528,8 +534,9 @@ def draft_check(draft: Draft) -> tuple[dict[str, Any], dict[str, dict[str, str]]
     """Clean answers of the visible pages, and the errors of each page that has some."""
     clean: dict[str, Any] = {}
     errors: dict[str, dict[str, str]] = {}
+    applicant = _applicant_context(draft)
     for page in draft_pages(draft):
-        value, page_errors = page_check(draft, page)
+        value, page_errors = page_check(draft, page, applicant)
         if page_errors:
             errors[page["id"]] = page_errors
         clean[page["id"]] = value

@@ -151,8 +151,6 @@ def _error_list(page: dict, errors: dict[str, str]) -> list[tuple[str, str]]:
     for name, message in errors.items():
         label = (sub_labels.get(name) or _FIELD_LABELS.get(name)
                  or sub_labels.get(name.partition("-")[2], ""))
-        if name == "value":
-            label = ""
         listed.append((f"f-{name}", f"{label}: {message}" if label else message))
     return listed
 
@@ -230,16 +228,17 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
         "prefilled_note": _SOURCE_NOTES.get(source, ""),
         "date_words": _date_readback(page, raw),
     }
-    if page["type"] in ("address", "group"):
+    if page["type"] == "address" or any(
+        sub["type"] == "commune" for sub in page.get("fields", []) if page["type"] == "group"
+    ):
         context["communes"] = list(
             unit_list_communes(province_code=drafts.province_code()).values_list("code", "name")
         )
     if page["type"] == "group":
         context["fields"] = _group_fields(draft, page, raw if isinstance(raw, dict) else {}, errors)
     if page["type"] == "delivery":
-        _person, address = drafts._applicant_context(draft, draft.answers)
         context["delivery"] = [(v, formdefs.DELIVERY_LABELS[v]) for v in formdefs.DELIVERY_CHOICES]
-        context["home_address"] = address
+        context["home_address"] = drafts.answer_context(draft, page).applicant_address
     if page["type"] == "repeat":
         items = raw if isinstance(raw, list) and raw else [{}]
         context["items"] = [

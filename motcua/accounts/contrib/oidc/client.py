@@ -36,7 +36,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 import urllib.error
@@ -46,7 +45,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from django.conf import settings
+
+from motcua.core.conf import setting
 
 TIMEOUT = 10.0
 CACHE_SECONDS = 300
@@ -63,13 +63,6 @@ class OidcError(Exception):
         super().__init__(reason)
 
 
-def _get(name: str, default: str = "") -> str:
-    value = getattr(settings, name, None)
-    if value in (None, ""):
-        value = os.environ.get(name, "")
-    return str(value or default)
-
-
 @dataclass(frozen=True)
 class ProviderConfig:
     issuer: str
@@ -81,16 +74,16 @@ class ProviderConfig:
 
 def vneid_config() -> ProviderConfig | None:
     """The VNeID provider's settings, or None when sign-in with it is not configured."""
-    issuer = _get("OIDC_VNEID_ISSUER").rstrip("/")
-    client_id = _get("OIDC_VNEID_CLIENT_ID")
+    issuer = setting("OIDC_VNEID_ISSUER", "").rstrip("/")
+    client_id = setting("OIDC_VNEID_CLIENT_ID", "")
     if not (issuer and client_id):
         return None
     return ProviderConfig(
         issuer=issuer,
         client_id=client_id,
-        client_secret=_get("OIDC_VNEID_CLIENT_SECRET"),
-        id_claim=_get("OIDC_VNEID_ID_CLAIM", "citizen_id"),
-        scopes=_get("OIDC_VNEID_SCOPES", "openid profile phone address"),
+        client_secret=setting("OIDC_VNEID_CLIENT_SECRET", ""),
+        id_claim=setting("OIDC_VNEID_ID_CLAIM", "citizen_id"),
+        scopes=setting("OIDC_VNEID_SCOPES", "openid profile phone address"),
     )
 
 

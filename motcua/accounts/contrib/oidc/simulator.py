@@ -67,6 +67,24 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def client_authenticated(
+    form: dict[str, str], authorization: str, *, client_id: str, client_secret: str
+) -> bool:
+    """OAuth 2.0 client authentication at a token endpoint (RFC 6749 §2.3.1): HTTP Basic
+    with the form-encoded id and secret, or both in the request body."""
+    if authorization.startswith("Basic "):
+        try:
+            pair = base64.b64decode(authorization[6:]).decode("utf-8")
+        except ValueError:
+            return False
+        given_id, _, secret = pair.partition(":")
+        given_id = urllib.parse.unquote(given_id)
+        secret = urllib.parse.unquote(secret)
+    else:
+        given_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+    return given_id == client_id and hmac.compare_digest(secret, client_secret)
+
+
 class OidcProviderSimulator:
     def __init__(
         self,
@@ -313,17 +331,9 @@ class OidcProviderSimulator:
         )
 
     def _client_ok(self, form: dict[str, str], authorization: str) -> bool:
-        if authorization.startswith("Basic "):
-            try:
-                pair = base64.b64decode(authorization[6:]).decode("utf-8")
-            except ValueError:
-                return False
-            client_id, _, secret = pair.partition(":")
-            client_id = urllib.parse.unquote(client_id)
-            secret = urllib.parse.unquote(secret)
-        else:
-            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        return client_id == self.client_id and hmac.compare_digest(secret, self.client_secret)
+        return client_authenticated(
+            form, authorization, client_id=self.client_id, client_secret=self.client_secret
+        )
 
     def token(self, form: dict[str, str], authorization: str) -> tuple[int, dict[str, Any]]:
         if not self._client_ok(form, authorization):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -43,6 +42,7 @@ from django.utils import timezone
 
 from motcua.accounts.contrib.population import protocol
 from motcua.accounts.models import LookupResult, PopulationLookup
+from motcua.core.conf import setting
 
 TIMEOUT = 5.0
 TOKEN_MARGIN = 30  # seconds: renew a token this long before the service would refuse it
@@ -70,13 +70,6 @@ class PopulationUnavailable(Exception):
         super().__init__(reason)
 
 
-def _get(name: str, default: str = "") -> str:
-    value = getattr(settings, name, None)
-    if value in (None, ""):
-        value = os.environ.get(name, "")
-    return str(value or default)
-
-
 @dataclass(frozen=True)
 class _Config:
     url: str
@@ -87,18 +80,18 @@ class _Config:
 
 
 def _config() -> _Config | None:
-    url = _get("POPULATION_API_URL").rstrip("/")
-    client_id = _get("POPULATION_CLIENT_ID")
-    secret = _get("POPULATION_CLIENT_SECRET")
+    url = setting("POPULATION_API_URL", "").rstrip("/")
+    client_id = setting("POPULATION_CLIENT_ID", "")
+    secret = setting("POPULATION_CLIENT_SECRET", "")
     if not (url and client_id and secret):
         return None
     try:
-        timeout = float(_get("POPULATION_TIMEOUT", str(TIMEOUT)))
+        timeout = float(setting("POPULATION_TIMEOUT", str(TIMEOUT)))
     except ValueError:
         timeout = TIMEOUT
     return _Config(
         url=url,
-        token_url=_get("POPULATION_TOKEN_URL") or url + protocol.TOKEN_PATH,
+        token_url=setting("POPULATION_TOKEN_URL", "") or url + protocol.TOKEN_PATH,
         client_id=client_id,
         client_secret=secret,
         timeout=timeout,

@@ -17,8 +17,6 @@ the tokens given (as if they expired). `queries` keeps what was asked, for the t
 
 from __future__ import annotations
 
-import base64
-import hmac
 import json
 import secrets
 import threading
@@ -27,6 +25,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.accounts.contrib.oidc.simulator import client_authenticated
 from motcua.accounts.contrib.population import protocol
 from motcua.accounts.contrib.population.people import demo_people, province_name
 
@@ -109,17 +108,9 @@ class PopulationSimulator:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def _client_ok(self, form: dict[str, str], authorization: str) -> bool:
-        if authorization.startswith("Basic "):
-            try:
-                pair = base64.b64decode(authorization[6:]).decode("utf-8")
-            except ValueError:
-                return False
-            client_id, _, secret = pair.partition(":")
-            client_id = urllib.parse.unquote(client_id)
-            secret = urllib.parse.unquote(secret)
-        else:
-            client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        return client_id == self.client_id and hmac.compare_digest(secret, self.client_secret)
+        return client_authenticated(
+            form, authorization, client_id=self.client_id, client_secret=self.client_secret
+        )
 
     def token(self, form: dict[str, str], authorization: str) -> tuple[int, dict[str, Any]]:
         if not self._client_ok(form, authorization):
