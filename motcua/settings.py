@@ -28,7 +28,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
+    "csp",
     "motcua.core",
+    "motcua.audit",
     "motcua.organizations",
     "motcua.catalog",
     "motcua.accounts",
@@ -47,13 +50,29 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "motcua.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses NUL bytes and control characters in any field before a view reads them.
+    "motcua.core.middleware.InputCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a session at its absolute lifetime, however active it is.
+    "motcua.accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A form's one-use key: a double submit is answered with the first answer.
+    "motcua.core.once.OnceMiddleware",
+    # Last, as django-axes requires: turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out account or address before a password is
+# even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "motcua.urls"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -65,3 +66,34 @@ class CalendarDay(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.kind != CalendarDayKind.WORKING_DAY
+
+
+class FormKey(models.Model):
+    """A form's one-use key (motcua.core.once): the first POST carrying it claims the
+    row; a repeat (double click, retried request) gets the first answer back."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished = models.BooleanField(default=False)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(null=True, blank=True)
+
+
+class RateCounter(models.Model):
+    """Attempts of one kind by one client in one fixed time window (motcua.core.ratelimit),
+    in the database so that every worker on every machine counts together and a restart
+    forgets nothing."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="rate_counter_once")
+        ]

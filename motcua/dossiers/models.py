@@ -459,7 +459,8 @@ class DossierPaper(models.Model):
 class DossierEvent(models.Model):
     """Append-only history of a dossier: every action, who, when, from which step to which."""
 
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: a dossier with a history cannot be deleted (the history is append-only).
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
@@ -530,6 +531,8 @@ class Draft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # When the citizen was told this unfinished form will soon be deleted (retention).
+    expiry_notice_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("draft")
