@@ -38,6 +38,7 @@ demo: $(VENV)/.runtime system-libs
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
 	$(PY) manage.py collectstatic --no-input --verbosity 0
+	@echo "Mã xác thực hai bước của cán bộ demo (two-step sign-in codes): $(PY) manage.py demo_codes [tên đăng nhập]"
 	$(PY) manage.py demo_server --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev system-libs chromium

@@ -7,6 +7,12 @@ admin.site.site_header = _("motcua administration")
 admin.site.site_title = _("motcua administration")
 admin.site.index_title = _("Catalog, units and calendar")
 
+# Plain Vietnamese error pages in the portal's or the back office's layout; JSON under /api/.
+handler400 = "motcua.core.errors.bad_request"
+handler403 = "motcua.core.errors.permission_denied"
+handler404 = "motcua.core.errors.page_not_found"
+handler500 = "motcua.core.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

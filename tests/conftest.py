@@ -72,14 +72,95 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     )
 
 
+# --- Content-Security-Policy: every browser test fails on a violation --------------------
+# Chromium reports a blocked inline style or script, eval, or a form sent elsewhere as a
+# console error ("Refused to … because it violates the following Content Security Policy
+# directive"). Every context the session's browser makes (the `page` fixture,
+# browsing.phone_context, tests calling browser.new_context or new_page) records them, and
+# `_no_csp_violations` fails the test at teardown, listing them with the page's errors.
+# A `securitypolicyviolation` listener, added to every page before its own scripts, logs
+# each violation too, so a change of Chromium's wording cannot hide one (pages with
+# JavaScript turned off still have the console message).
+_CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `Content Security Policy violation event: ${e.effectiveDirective} blocked ` +
+  `${e.blockedURI || "inline"} at ${e.sourceFile || location.href}:${e.lineNumber}`));
+"""
+_browser_log: list[tuple[bool, str]] = []  # (a CSP violation?, what and where)
+
+
+def _is_csp(text: str) -> bool:
+    return any(marker in text for marker in _CSP_MARKERS)
+
+
+def _browser_watch(context) -> None:
+    def console(message) -> None:
+        if _is_csp(message.text):
+            where = message.page.url if message.page else message.location.get("url", "?")
+            _browser_log.append((True, f"{where}: {message.text}"))
+
+    def web_error(error) -> None:
+        text = str(error.error)
+        where = error.page.url if error.page else "?"
+        _browser_log.append((_is_csp(text), f"{where}: page error: {text}"))
+
+    context.add_init_script(_CSP_LISTENER)
+    context.on("console", console)
+    context.on("weberror", web_error)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context, new_page = browser.new_context, browser.new_page
+
+        def watched_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            _browser_watch(context)
+            return context
+
+        def watched_page(*args, **kwargs):
+            page = new_page(*args, **kwargs)
+            _browser_watch(page.context)
+            return page
+
+        browser.new_context, browser.new_page = watched_context, watched_page
         yield browser
         browser.close()
+
+
+class CspWatch:
+    """What the browser reported since the test began (see `csp_violations`)."""
+
+    def violations(self) -> list[str]:
+        return [text for is_csp, text in _browser_log if is_csp]
+
+    def check(self) -> None:
+        """Fails the test if a violation was reported; the log starts afresh either way."""
+        log, _browser_log[:] = list(_browser_log), []
+        if any(is_csp for is_csp, _text in log):
+            pytest.fail(
+                "Content-Security-Policy violations in the browser:\n"
+                + "\n".join(f"- {text}" for _is_csp, text in log),
+                pytrace=False,
+            )
+
+
+@pytest.fixture
+def csp_violations() -> CspWatch:
+    """The browser's CSP violations in this test; every test is checked at teardown."""
+    return CspWatch()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    _browser_log.clear()
+    yield
+    CspWatch().check()
 
 
 @pytest.fixture
@@ -127,6 +208,15 @@ def _demo_loaded(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(_demo_loaded, db) -> None:
     """The Lào Cai demo as `make demo` loads it (officials and online forms included)."""
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's, signed in as the admin site requires: with the second factor
+    (tests/officials.py); force_login alone is refused."""
+    from tests.officials import official_login
+
+    return official_login(client, admin_user)
 
 
 @pytest.fixture

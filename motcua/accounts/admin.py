@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from motcua.accounts.models import PopulationLookup, RoleAssignment
+from motcua.accounts.models import PhoneOtp, PopulationLookup, RoleAssignment
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -42,6 +42,29 @@ class PopulationLookupAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PhoneOtp)
+class PhoneOtpAdmin(admin.ModelAdmin):
+    """Sign-in codes sent: to which phone, from which address, when, how many wrong tries.
+    Never the code: only its keyed hash is stored, and neither hash nor salt is shown
+    (ASVS 5.0 V14.2.4). Read only; the retention job deletes old rows
+    (motcua.accounts.services.phone_otps_purge)."""
+
+    fields = ["phone", "client_ip", "created_at", "expires_at", "used_at", "attempts"]
+    readonly_fields = fields
+    list_display = fields
+    search_fields = ["phone", "client_ip"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request) -> bool:
         return False

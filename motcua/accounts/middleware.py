@@ -2,16 +2,79 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages.storage import default_storage
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from motcua.accounts.signin import (
+    SESSION_SECOND_FACTOR,
+    SESSION_SIGNED_IN_AT,
+    absolute_lifetime_seconds,
+)
+
+# Where officials work: their sign-in page, not the citizens', when their session ends.
+OFFICIAL_PREFIXES = ("/mot-cua/", "/admin/")
 
 
 class SessionLifetimeMiddleware:
-    """Placeholder: ends a session at its absolute lifetime (see issue 13)."""
+    """Ends a signed-in session MOTCUA_SESSION_ABSOLUTE_HOURS (default 12) after sign-in,
+    however active it is (ASVS 5.0 V7.3.2); the idle limit is SESSION_COOKIE_AGE, renewed
+    by every request. The sign-in time is written at login (motcua.accounts.signin), or
+    here for a session signed in before this rule existed.
+
+    A page asked for in a browser is answered with the right sign-in page (the officials'
+    for a session that passed their second factor or a back-office address, the citizens'
+    otherwise) and a message saying why; a script's or the API's request goes on as from
+    someone signed out, and its view answers as it does then (401, or a redirect)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is None or SESSION_KEY not in session:
+            return self.get_response(request)
+        started = session.get(SESSION_SIGNED_IN_AT)
+        now = time.time()
+        if not isinstance(started, int | float):
+            session[SESSION_SIGNED_IN_AT] = now
+        elif now - started > absolute_lifetime_seconds():
+            official = bool(session.get(SESSION_SECOND_FACTOR)) or request.path.startswith(
+                OFFICIAL_PREFIXES
+            )
+            session.flush()  # a new key, nothing kept (ASVS 5.0 V7.4.1)
+            request.user = AnonymousUser()
+            if self._is_page(request):
+                return self._to_sign_in(request, official=official)
         return self.get_response(request)
+
+    @staticmethod
+    def _is_page(request: HttpRequest) -> bool:
+        if request.path.startswith("/api/"):
+            return False
+        return request.headers.get("X-Requested-With") not in {"fetch", "XMLHttpRequest"}
+
+    @staticmethod
+    def _to_sign_in(request: HttpRequest, *, official: bool) -> HttpResponse:
+        hours = round(absolute_lifetime_seconds() / 3600)
+        text = _(
+            "To keep your information safe, a sign-in lasts at most %(hours)d hours. "
+            "Please sign in again."
+        ) % {"hours": hours}
+        back = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+        login = reverse("backoffice:login" if official else "citizen:sign_in")
+        response = HttpResponseRedirect(f"{login}?{urlencode({'next': back})}")
+        # The messages middleware runs after this one: its storage is written here, so
+        # the sign-in page shows the message.
+        storage = default_storage(request)
+        storage.add(messages.WARNING, text)
+        storage.update(response)
+        return response

@@ -188,3 +188,27 @@ class PopulationLookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id_number} – {self.requester_label} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OfficialAccount(models.Model):
+    """What sign-in needs to know of an official's (or administrator's) password beyond
+    its hash: whether it was set by an administrator and must be changed before anything
+    else (ASVS 5.0 V6.4.1: a temporary password is used once), and when the official last
+    chose one. No row: nothing to ask."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("official"),
+        on_delete=models.CASCADE,
+        related_name="official_account",
+    )
+    must_change_password = models.BooleanField(_("must change the password"), default=False)
+    password_changed_at = models.DateTimeField(_("password chosen at"), null=True, blank=True)
+    password_reset_at = models.DateTimeField(_("password reset at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("official's account")
+        verbose_name_plural = _("officials' accounts")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -25,10 +25,13 @@ from motcua.accounts.models import (
     CitizenProfile,
     OfficialTotp,
     PhoneOtp,
+    PopulationLookup,
     Role,
     RoleAssignment,
     Sex,
 )
+from motcua.audit.services import audit_record
+from motcua.core.ratelimit import address_key, rate_hit, rate_retry_after
 from motcua.organizations.models import AdministrativeUnit, Agency, UnitLevel
 
 
@@ -50,8 +53,10 @@ def official_create(
     password: str,
     agency: Agency,
     roles: Iterable[str],
+    by: AbstractUser | None = None,
 ) -> AbstractUser:
-    """A new official account holding `roles` in `agency`.
+    """A new official account holding `roles` in `agency`; the audit trail records it
+    and each role, given `by` whom (None: a command such as the demo loader).
 
     The full name is kept whole in `first_name`: Vietnamese names read family name
     first, so Django's "first last" display would turn them around.
@@ -69,19 +74,39 @@ def official_create(
     user.set_password(password)
     user.full_clean()  # also refuses a username already taken
     user.save()
+    audit_record(action="account.create", actor=by, obj=user, object_label=user.get_username())
     for role in wanted:
-        RoleAssignment.objects.create(user=user, agency=agency, role=role)
+        _role_granted(RoleAssignment.objects.create(user=user, agency=agency, role=role), by)
     return user
 
 
+def _role_granted(assignment: RoleAssignment, by: AbstractUser | None) -> None:
+    # Who holds which role decides what they see: every grant is in the audit trail.
+    audit_record(
+        action="role.grant",
+        actor=by,
+        obj=assignment,
+        after={
+            "user": assignment.user.get_username(),
+            "agency": f"{assignment.agency.code} {assignment.agency.name}",
+            "role": assignment.role,
+        },
+    )
+
+
 @transaction.atomic
-def official_roles_grant(*, user: AbstractUser, agency: Agency, roles: Iterable[str]) -> int:
-    """Give `user` the `roles` in `agency` it does not hold yet; returns how many were new."""
+def official_roles_grant(
+    *, user: AbstractUser, agency: Agency, roles: Iterable[str], by: AbstractUser | None = None
+) -> int:
+    """Give `user` the `roles` in `agency` it does not hold yet; returns how many were new.
+    Each new one is in the audit trail, given `by` whom (None: a command)."""
     created = 0
     for role in _check_roles(roles):
-        _assignment, was_created = RoleAssignment.objects.get_or_create(
+        assignment, was_created = RoleAssignment.objects.get_or_create(
             user=user, agency=agency, role=role
         )
+        if was_created:
+            _role_granted(assignment, by)
         created += int(was_created)
     return created
 
@@ -145,6 +170,17 @@ def _minutes_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds() / 60))
 
 
+def _phone_limit(count: int, minutes: int) -> OtpError:
+    return OtpError(
+        _(
+            "A code was already sent to this number %(count)d times. Wait %(minutes)d "
+            "minutes, then ask for a new code."
+        )
+        % {"count": count, "minutes": minutes},
+        code="phone_limit",
+    )
+
+
 @transaction.atomic
 def phone_otp_send(
     *,
@@ -165,32 +201,38 @@ def phone_otp_send(
     now = now or timezone.now()
     since = now - otp_window()
     client_ip = (client_ip or "")[:64]
+    window = int(otp_window().total_seconds())
+    # Counted in the shared counters (motcua.core.ratelimit; ASVS 5.0 V2.4.1, V6.6.3):
+    # each UPDATE keeps its counter row locked until this transaction ends, so parallel
+    # requests for one phone or from one address, on any worker, count one after the
+    # other; a refusal rolls its count back, as no SMS went. The phone's count also
+    # serialises the sliding count of its sent codes below (which says how long to wait).
+    window_ends = now + timedelta(seconds=rate_retry_after(window_seconds=window, now=now))
+    if not rate_hit(
+        key=f"otp:phone:{normalized}", limit=otp_per_phone(), window_seconds=window, now=now
+    ):
+        raise _phone_limit(otp_per_phone(), _minutes_until(window_ends, now))
     recent = list(
         PhoneOtp.objects.filter(phone=normalized, created_at__gt=since)
         .order_by("created_at")
         .values_list("created_at", flat=True)
     )
     if len(recent) >= otp_per_phone():
-        wait = _minutes_until(recent[0] + otp_window(), now)
+        raise _phone_limit(len(recent), _minutes_until(recent[0] + otp_window(), now))
+    if client_ip and not rate_hit(
+        key=f"otp:address:{address_key(client_ip)}",
+        limit=otp_per_ip(),
+        window_seconds=window,
+        now=now,
+    ):
         raise OtpError(
             _(
-                "A code was already sent to this number %(count)d times. Wait %(minutes)d "
-                "minutes, then ask for a new code."
+                "Too many codes were asked for from your connection. Wait %(minutes)d "
+                "minutes and try again, or call the one-stop desk."
             )
-            % {"count": len(recent), "minutes": wait},
-            code="phone_limit",
+            % {"minutes": _minutes_until(window_ends, now)},
+            code="ip_limit",
         )
-    if client_ip:
-        from_ip = PhoneOtp.objects.filter(client_ip=client_ip, created_at__gt=since)
-        if from_ip.count() >= otp_per_ip():
-            raise OtpError(
-                _(
-                    "Too many codes were asked for from your connection. Wait %(minutes)d "
-                    "minutes and try again, or call the one-stop desk."
-                )
-                % {"minutes": otp_window().seconds // 60},
-                code="ip_limit",
-            )
     code = otp.code_new()
     salt = otp.salt_new()
     row = PhoneOtp.objects.create(
@@ -253,6 +295,28 @@ def phone_otp_verify(*, otp_id: int, code: str, now: datetime | None = None) -> 
         % {"left": left},
         code="wrong",
     )
+
+
+def phone_otps_purge(*, now: datetime | None = None) -> int:
+    """Retention (settings, "Retention"): delete sign-in code records older than
+    MOTCUA_OTP_KEEP_DAYS (never fewer days than the window the limits count in).
+    Returns how many were deleted."""
+    days = int(getattr(settings, "MOTCUA_OTP_KEEP_DAYS", 30))
+    if days <= 0:
+        return 0
+    now = now or timezone.now()
+    cutoff = now - max(timedelta(days=days), otp_window())
+    return PhoneOtp.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+def population_lookups_purge(*, now: datetime | None = None) -> int:
+    """Retention: delete records of population-database lookups older than
+    MOTCUA_POPULATION_LOOKUP_KEEP_DAYS (0: keep). Returns how many were deleted."""
+    days = int(getattr(settings, "MOTCUA_POPULATION_LOOKUP_KEEP_DAYS", 5 * 365))
+    if days <= 0:
+        return 0
+    now = now or timezone.now()
+    return PopulationLookup.objects.filter(created_at__lt=now - timedelta(days=days)).delete()[0]
 
 
 def _citizen_user_new() -> AbstractUser:

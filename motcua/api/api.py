@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Status
-from ninja.errors import ValidationError
+from ninja.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    HttpError,
+    Throttled,
+    ValidationError,
+)
 from ninja.renderers import JSONRenderer
 
 from motcua.api.indicators import router as indicators_router
 from motcua.api.schemas import ErrorOut, ProcedureListOut
 from motcua.api.tracking import router as tracking_router
 from motcua.catalog.search import SearchQueryError, procedure_search
+from motcua.core.errors import api_message
 
 MAX_LIMIT = 50
 
@@ -51,6 +58,21 @@ def bad_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         if message not in messages:
             messages.append(message)
     return api.create_response(request, {"detail": " ".join(messages)}, status=400)
+
+
+# Ninja's own errors in the same {"detail": …} shape, in the caller's language; other
+# exceptions go on to Django's handler500, which answers JSON under /api/ (core.errors).
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": api_message(404)}, status=404)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja's built-in ones (401 sign-in, 403, 429 throttled) carry English words.
+    builtin = isinstance(exc, AuthenticationError | AuthorizationError | Throttled)
+    detail = api_message(exc.status_code) if builtin else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.get(

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from motcua.core.net import client_ip
 from motcua.dossiers.actions.base import DossierError
 from motcua.payments.methods.base import Answer, CallbackRejected
 from motcua.payments.methods.registry import registry
@@ -34,7 +35,7 @@ def notify(request: HttpRequest, method: str) -> HttpResponse:
         raise Http404
     body = request.body[:MAX_BODY]
     raw = body or request.META.get("QUERY_STRING", "").encode()
-    remote = request.META.get("REMOTE_ADDR", "")
+    remote = client_ip(request)  # the gateway, not the proxy in front of us
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         notices = found.parse_callback(

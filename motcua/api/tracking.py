@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from motcua.api.schemas import ErrorOut
-from motcua.dossiers.tracking import TRACKING_WINDOW_SECONDS, dossier_tracking, tracking_attempt
+from motcua.core.net import client_ip
+from motcua.dossiers.tracking import (
+    TRACKING_WINDOW_SECONDS,
+    dossier_tracking,
+    tracking_attempt,
+    tracking_retry_after,
+)
 
 router = Router(tags=["tracking"])
 
@@ -45,6 +51,7 @@ class TrackingOut(Schema):
 )
 def dossier_status(
     request: HttpRequest,
+    response: HttpResponse,  # ninja's response in the making: carries Retry-After
     code: str,
     phone_last4: str = Query(
         "", max_length=20, description="The last 4 digits of the applicant's phone number."
@@ -54,10 +61,10 @@ def dossier_status(
 
     `phone_last4` must be the last four digits of the phone number given when filing;
     an unknown code and wrong digits both answer 404. At most 10 attempts per client
-    address in 10 minutes, then 429.
+    address in 10 minutes, then 429 with Retry-After (seconds).
     """
-    client = request.META.get("REMOTE_ADDR", "") or "unknown"
-    if not tracking_attempt(client=client):
+    if not tracking_attempt(client=client_ip(request)):
+        response["Retry-After"] = str(tracking_retry_after())
         message = _(
             "Too many attempts from your connection. Wait %(minutes)d minutes and try again, "
             "or call the one-stop desk."

@@ -9,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from motcua.audit.appendonly import AppendOnlyModel
 
-class AuditEvent(models.Model):
+
+class AuditEvent(AppendOnlyModel):
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     # Dotted, stable names: "auth.login", "auth.login_failed", "role.grant", …
     action = models.CharField(_("action"), max_length=60, db_index=True)
@@ -33,12 +35,19 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # What else says what happened: the filters of an export, the reason of a failure.
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit page finds events by who and by object (a dossier's code).
+            models.Index(fields=["actor_label", "at"], name="audit_actor_at"),
+            models.Index(fields=["object_label", "at"], name="audit_object_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.actor_label}"

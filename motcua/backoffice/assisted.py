@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from motcua.accounts.models import Role
 from motcua.backoffice.selectors import dossier_for_official
 from motcua.backoffice.views import Desk, _add_errors, _render, official_required
+from motcua.core.downloads import private_file_response
 from motcua.dossiers.models import PhoneOwner
 from motcua.filing import assisted
 from motcua.filing.drafts import draft_continue_page
@@ -201,8 +202,8 @@ def _scan_file(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
     if row is None or not row.scan:
         raise Http404
     kind = row.scan.name.rsplit(".", 1)[-1].lower()
-    return FileResponse(
+    return private_file_response(
         row.scan.open("rb"),
+        filename=row.scan.name,
         content_type=UPLOAD_CONTENT_TYPES.get(kind, "application/octet-stream"),
-        filename=row.scan.name.rsplit("/", 1)[-1],
     )

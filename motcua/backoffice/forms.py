@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +23,7 @@ from motcua.dossiers.validation import (
     normalize_phone,
     phone_error,
 )
-from motcua.filing.uploads import upload_error
+from motcua.filing.uploads import UploadRefused, upload_read
 from motcua.organizations.models import AdministrativeUnit, Agency
 from motcua.reporting.register import RegisterPeriod
 
@@ -516,10 +518,13 @@ class CounterForm(forms.Form):
             prefix = row["prefix"]
             upload = data.get(f"{prefix}-file")
             if upload:
-                error = upload_error(upload)
-                if error:
-                    self.add_error(f"{prefix}-file", error)
+                try:  # checked by content; a photo stored again without its EXIF
+                    content, kind = upload_read(upload)
+                except UploadRefused as exc:
+                    self.add_error(f"{prefix}-file", exc.message)
                     continue
+                stem = os.path.splitext(os.path.basename(str(upload.name)))[0][:80] or "scan"
+                data[f"{prefix}-file"] = upload = ContentFile(content, name=f"{stem}.{kind}")
             if row["paper"] is None:
                 name = (data.get(f"{prefix}-name") or "").strip()
                 if (data.get(f"{prefix}-received") or upload) and not name:

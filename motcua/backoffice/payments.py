@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from motcua.accounts.models import Role
 from motcua.accounts.selectors import scope_agencies
+from motcua.audit.services import audit_dossier_view
 from motcua.backoffice.selectors import dossier_for_official
 from motcua.backoffice.views import Desk, official_required
+from motcua.core.downloads import private_file_response
 from motcua.dossiers.actions.base import DossierError
 from motcua.dossiers.models import Dossier
 from motcua.payments import selectors as pay
@@ -120,9 +122,12 @@ def receipt(request: HttpRequest, desk: Desk, code: str, series: str, number: in
     found = pay.payment_by_receipt(dossier=dossier, series=series, number=number)
     if found is None:
         raise Http404
-    response = HttpResponse(receipt_pdf(payment=found), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-lai-{found.receipt}.pdf"'
-    return response
+    audit_dossier_view(request=request, dossier=dossier, what=f"receipt {found.receipt}")
+    # A download like every dossier file (the sandbox CSP stops Chromium's viewer inline).
+    return private_file_response(
+        receipt_pdf(payment=found), filename=f"bien-lai-{found.receipt}.pdf",
+        content_type="application/pdf",
+    )
 
 
 def _agencies(desk: Desk) -> Any:

@@ -36,11 +36,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from motcua.audit.services import audit_export, audit_record
+from motcua.audit.snapshots import changes
 from motcua.backoffice.charts import Bar, Point, bar_chart, trend_chart
 from motcua.backoffice.views import Desk, _render, official_required
 from motcua.catalog.models import Sector
 from motcua.catalog.selectors import procedure_get_current
 from motcua.core.calendar import VN_TZ
+from motcua.core.downloads import private_file_response
 from motcua.dossiers.models import Dossier
 from motcua.reporting import periods
 from motcua.reporting.indicators import (
@@ -1029,12 +1032,13 @@ def _export(
     wanted = request.GET.get("xuat", "")
     if wanted == "xlsx":
         lines = [*heading, *(total["sentences"] if total else [])]
-        response = HttpResponse(
+        name = _file_name(kind, scope, period, "xlsx")
+        response = private_file_response(
             xlsx_bytes(heading=lines, tables=tables),
+            filename=name,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        name = _file_name(kind, scope, period, "xlsx")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        audit_export(request=request, what=heading[0], file_name=name, rows=_rows(tables))
         return response
     if wanted == "pdf":
         from motcua.dossiers.slips import document_pdf
@@ -1063,11 +1067,15 @@ def _export(
                 "doc_title": heading[0],
             },
         )
-        response = HttpResponse(pdf, content_type="application/pdf")
         name = _file_name(kind, scope, period, "pdf")
-        response["Content-Disposition"] = f'inline; filename="{name}"'
+        response = private_file_response(pdf, filename=name, content_type="application/pdf")
+        audit_export(request=request, what=heading[0], file_name=name, rows=_rows(tables))
         return response
     return None
+
+
+def _rows(tables: list[Table]) -> int:
+    return sum(len(table.rows) for table in tables)
 
 
 def _export_links(request: HttpRequest) -> dict[str, str]:
@@ -1610,6 +1618,23 @@ def plans(request: HttpRequest, desk: Desk, scopes: list[Scope]) -> HttpResponse
     )
 
 
+def _plan_values(plan: Plan | None) -> dict[str, Any]:
+    if plan is None or plan.pk is None:
+        return {}
+    values: dict[str, Any] = {"name": plan.name, "year": plan.year, "unit": str(plan.unit)}
+    # order_by: a fresh query, not targets prefetched before the save.
+    for target in plan.targets.order_by("indicator"):
+        values[f"target {target.indicator}"] = str(target.value)
+    return values
+
+
+def _plan_audit(request: HttpRequest, before: dict[str, Any], plan: Plan) -> None:
+    """The province's targets decide how units are ranked: each change is in the trail."""
+    old, new = changes(before, _plan_values(plan))
+    if old or new:
+        audit_record(action="plan.save", request=request, obj=plan, before=old, after=new)
+
+
 @require_http_methods(["GET", "POST"])
 @reports_required
 def plan_edit(
@@ -1632,6 +1657,7 @@ def plan_edit(
             target_plan = plan or plan_same(
                 name=data["name"], year=data["year"], unit_id=data["unit"]
             )
+            before = _plan_values(target_plan)
             try:
                 saved = plan_save(
                     name=data["name"],
@@ -1644,6 +1670,7 @@ def plan_edit(
             except PlanError as exc:
                 form.add_error(None, str(exc))
             else:
+                _plan_audit(request, before, saved)
                 messages.success(request, _("Plan “%(name)s” saved.") % {"name": saved.name})
                 return redirect("backoffice:report_plans")
         status = 400

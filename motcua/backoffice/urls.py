@@ -1,6 +1,6 @@
 from django.urls import path
 
-from motcua.backoffice import assisted, outbox, payments, reports, views
+from motcua.backoffice import assisted, audit, outbox, payments, reports, security, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -8,6 +8,9 @@ urlpatterns = [
     path("dang-nhap/", views.login_view, name="login"),
     path("dang-xuat/", views.logout_view, name="logout"),
     path("xac-thuc-hai-buoc/", views.totp_enrol, name="totp_enrol"),
+    path("mat-khau/", security.password_change, name="password"),
+    path("tai-khoan-can-bo/", security.officials, name="officials"),
+    path("tai-khoan-can-bo/<int:pk>/", security.official_action, name="official_action"),
     path("don-vi/", views.switch_agency, name="switch_agency"),
     path("tim-kiem/", views.search, name="search"),
     path("so-theo-doi.pdf", views.tracking_register, name="tracking_register"),
@@ -23,6 +26,7 @@ urlpatterns = [
     path("thong-bao/<int:pk>/gui-lai/", outbox.retry, name="notification_retry"),
     path("hoan-tien/", payments.refunds, name="refunds"),
     path("doi-soat/", payments.reconciliation, name="reconciliation"),
+    path("nhat-ky/", audit.audit_log, name="audit_log"),
     path("bao-cao/", reports.overview, name="reports"),
     path("bao-cao/don-vi/<str:code>/", reports.unit, name="report_unit"),
     path("bao-cao/thu-tuc/<str:code>/", reports.procedure, name="report_procedure"),

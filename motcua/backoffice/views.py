@@ -11,14 +11,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -27,8 +28,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from motcua.accounts.credentials import official_must_change_password
 from motcua.accounts.models import Role
 from motcua.accounts.selectors import OfficialScope, official_scope, scope_agencies, scope_agency
+from motcua.accounts.signin import second_factor_mark, second_factor_verified
+from motcua.audit.services import (
+    audit_dossier_view,
+    audit_export,
+    audit_second_factor_failed,
+)
 from motcua.backoffice import forms as bo_forms
 from motcua.backoffice.selectors import (
     BOX_LABELS,
@@ -49,8 +57,10 @@ from motcua.backoffice.selectors import (
 )
 from motcua.catalog.search import SearchQueryError, procedure_search
 from motcua.catalog.selectors import procedure_get_current
+from motcua.core.downloads import private_file_response
 from motcua.core.money import format_vnd
 from motcua.core.text import clean_text
+from motcua.core.uploads import stored_files_removed_on_error
 from motcua.dossiers.actions import definition_of
 from motcua.dossiers.actions.receive import procedure_needs_appointment
 from motcua.dossiers.actions.runner import action_run
@@ -103,6 +113,13 @@ class Desk:
             Role.LEADER in roles for roles in self.scope.roles_by_agency.values()
         )
 
+    @property
+    def manages_officials(self) -> bool:
+        """An administrator (of the province or of an agency): "Tài khoản cán bộ" shows."""
+        return self.scope.province_admin or any(
+            Role.AGENCY_ADMIN in roles for roles in self.scope.roles_by_agency.values()
+        )
+
 
 def _desk(request: HttpRequest, scope: OfficialScope) -> Desk:
     agency = scope_agency(scope=scope, agency_id=request.session.get(SESSION_AGENCY))
@@ -114,12 +131,49 @@ def _desk(request: HttpRequest, scope: OfficialScope) -> Desk:
     return Desk(scope=scope, agency=agency)
 
 
-def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in and holding a role somewhere; the view gets the official's desk."""
+def _sign_in_first(request: HttpRequest) -> HttpResponse | None:
+    """None when the session is a full sign-in (password and authenticator code);
+    otherwise the way to the sign-in page, back here afterwards (ASVS 5.0 V6.3.3)."""
+    if request.user.is_authenticated and second_factor_verified(request):
+        return None
+    return redirect_to_login(request.get_full_path(), LOGIN_URL)
 
-    @login_required(login_url=LOGIN_URL)
+
+def _password_first(request: HttpRequest) -> HttpResponse | None:
+    """An administrator set a temporary password: nothing before it is changed."""
+    if not official_must_change_password(user=request.user):
+        return None
+    messages.warning(request, _("Choose your own password before you continue."))
+    return _to_password_page(request.get_full_path())
+
+
+def _to_password_page(target: str) -> HttpResponse:
+    return redirect(f"{reverse('backoffice:password')}?{urlencode({'next': target})}")
+
+
+def signed_in_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A full sign-in, role or not (administrators of the admin site sign in here too);
+    the view gets the desk, or None for someone holding no role."""
+
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (refused := _sign_in_first(request)) is not None:
+            return refused
+        scope = official_scope(user=request.user)
+        desk = _desk(request, scope) if scope.is_official else None
+        return view(request, desk, *args, **kwargs)
+
+    return wrapper
+
+
+def official_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in with both factors, no temporary password left to change, and holding a
+    role somewhere; the view gets the official's desk."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (refused := _sign_in_first(request) or _password_first(request)) is not None:
+            return refused
         scope = official_scope(user=request.user)
         if not scope.is_official:
             return render(request, "backoffice/not_official.html", status=403)
@@ -140,66 +194,145 @@ def _render(
     return render(request, template, context, status=status)
 
 
-SESSION_TOTP = "official_totp_pending"  # password checked, TOTP not yet
-TOTP_PENDING_SECONDS = 300
-TOTP_MAX_TRIES = 5
+# --- sign-in: password, then the authenticator code (enrolled on the spot if need be) --------
+
+SESSION_PENDING = "official_signin_pending"  # password checked, second factor not yet
+PENDING_SECONDS = 600  # time to type the code, or to install an app and scan the QR code
+CODE_MAX_TRIES = 5  # per password typed; each wrong code also counts towards the lockout
+SESSION_REAUTH = "official_enrol_password_at"  # password typed again to enrol, when
+REAUTH_SECONDS = 600
+
+
+def _default_next(user: Any) -> str:
+    """Where a sign-in without `next` leads: the inbox, or the admin site for an
+    administrator who holds no role."""
+    if user.is_staff and not official_scope(user=user).is_official:
+        return reverse("admin:index")
+    return reverse("backoffice:inbox")
+
+
+def _enrol_context(user: Any) -> dict[str, Any]:
+    import segno
+
+    from motcua.accounts.services import official_totp_begin, official_totp_uri
+
+    uri = official_totp_uri(user=user) or official_totp_begin(user=user)
+    secret = parse_qs(urlsplit(uri).query).get("secret", [""])[0]
+    qr = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan"))
+    return {
+        "uri": uri,
+        "qr": qr,
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+
+
+def _signin_failed(request: HttpRequest, username: str) -> None:
+    """A wrong authenticator code counts like a wrong password (axes, the audit trail)."""
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
 class OfficialLoginView(auth_views.LoginView):
-    """Password, then (for officials who enrolled an authenticator app) a TOTP code on
-    the same URL. Officials without TOTP sign in with the password alone."""
+    """Officials and administrators sign in here (the admin site's login sends here): the
+    password, then the code of their authenticator app on the same address. Someone
+    without an app enrols one before being signed in (ASVS 5.0 V6.3.3: a second factor
+    for every official). Wrong passwords and codes are counted by django-axes
+    (motcua/accounts/lockout.py); the lockout page is security.lockout_response."""
 
     template_name = "backoffice/login.html"
-    redirect_authenticated_user = True
-    next_page = reverse_lazy("backoffice:inbox")
+    redirect_authenticated_user = False  # only a full sign-in goes on (get below)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.session.pop(SESSION_TOTP, None)  # a fresh visit starts again from the password
+        request.session.pop(SESSION_PENDING, None)  # a fresh visit starts from the password
+        if request.user.is_authenticated and second_factor_verified(request):
+            target = self.get_success_url()
+            if official_must_change_password(user=request.user):
+                return _to_password_page(target)
+            if target != request.path:
+                return redirect(target)
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "totp" in request.POST:
-            return self._totp_step(request)
+            return self._code_step(request)
         return super().post(request, *args, **kwargs)
 
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        return _default_next(user) if user.is_authenticated else reverse("backoffice:inbox")
+
     def form_valid(self, form: Any) -> HttpResponse:
+        from motcua.accounts.credentials import temporary_password_expired
         from motcua.accounts.selectors import official_totp_enabled
 
         user = form.get_user()
-        if not official_totp_enabled(user=user):
-            return super().form_valid(form)
-        self.request.session[SESSION_TOTP] = {
+        if temporary_password_expired(user=user):
+            form.add_error(
+                None,
+                _(
+                    "The temporary password has expired. Ask your administrator to reset "
+                    "your password again."
+                ),
+            )
+            return self.form_invalid(form)
+        enrol = not official_totp_enabled(user=user)
+        self.request.session[SESSION_PENDING] = {
             "uid": user.pk,
             "backend": user.backend,
-            "next": self.get_success_url(),
+            "next": self.get_redirect_url() or _default_next(user),
             "at": time.time(),
             "tries": 0,
+            "enrol": enrol,
         }
-        return render(self.request, "backoffice/login_totp.html", {})
+        return self._code_page(user, enrol=enrol)
 
-    def _totp_step(self, request: HttpRequest) -> HttpResponse:
+    def _code_page(self, user: Any, *, enrol: bool, error: str = "") -> HttpResponse:
+        context: dict[str, Any] = {"error": error}
+        template = "backoffice/login_totp.html"
+        if enrol:
+            template = "backoffice/login_enrol.html"
+            context.update(_enrol_context(user))
+        return render(self.request, template, context, status=400 if error else 200)
+
+    def _code_step(self, request: HttpRequest) -> HttpResponse:
+        from axes.handlers.proxy import AxesProxyHandler
         from django.contrib.auth import get_user_model, login
 
-        from motcua.accounts.services import official_totp_check
+        from motcua.accounts.credentials import official_second_factor_confirm
 
-        pending = request.session.get(SESSION_TOTP)
-        if not pending or time.time() - pending["at"] > TOTP_PENDING_SECONDS:
-            request.session.pop(SESSION_TOTP, None)
+        pending = request.session.get(SESSION_PENDING)
+        if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+            request.session.pop(SESSION_PENDING, None)
             messages.error(request, _("Sign-in took too long. Enter your password again."))
             return redirect(LOGIN_URL)
         user = get_user_model().objects.filter(pk=pending["uid"], is_active=True).first()
-        if user is not None and official_totp_check(user=user, code=request.POST["totp"]):
-            request.session.pop(SESSION_TOTP, None)
-            login(request, user, backend=pending["backend"])
+        if user is None:
+            request.session.pop(SESSION_PENDING, None)
+            return redirect(LOGIN_URL)
+        credentials = {"username": user.get_username()}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            request.session.pop(SESSION_PENDING, None)
+            request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
+            request.axes_credentials = credentials
+            return redirect(LOGIN_URL)
+        if official_second_factor_confirm(user=user, code=request.POST["totp"], request=request):
+            request.session.pop(SESSION_PENDING, None)
+            login(request, user, backend=pending["backend"])  # a new session key
+            second_factor_mark(request)
+            if pending["enrol"]:
+                messages.success(request, _("Two-step sign-in is on."))
             return redirect(pending["next"])
+        _signin_failed(request, user.get_username())
         pending["tries"] += 1
-        if user is None or pending["tries"] >= TOTP_MAX_TRIES:
-            request.session.pop(SESSION_TOTP, None)
+        if getattr(request, "axes_locked_out", False):
+            request.session.pop(SESSION_PENDING, None)
+            return redirect(LOGIN_URL)  # replaced by the lockout page
+        if pending["tries"] >= CODE_MAX_TRIES:
+            request.session.pop(SESSION_PENDING, None)
             messages.error(request, _("Too many wrong codes. Enter your password again."))
             return redirect(LOGIN_URL)
-        request.session[SESSION_TOTP] = pending
+        request.session[SESSION_PENDING] = pending
         error = _("This code is not right. Enter the 6 digits your authenticator app shows now.")
-        return render(request, "backoffice/login_totp.html", {"error": error}, status=400)
+        return self._code_page(user, enrol=pending["enrol"], error=error)
 
 
 login_view = OfficialLoginView.as_view()
@@ -208,30 +341,47 @@ login_view = OfficialLoginView.as_view()
 @require_http_methods(["GET", "POST"])
 @official_required
 def totp_enrol(request: HttpRequest, desk: Desk) -> HttpResponse:
-    """Turn on two-step sign-in: scan the QR code, then type the first code."""
-    import segno
+    """Two-step sign-in for a signed-in official whose app an administrator reset: the
+    password again first (a session left open must not be enough to bind another
+    phone), then scan the QR code and type the first code."""
+    from django.contrib.auth import authenticate
 
+    from motcua.accounts.credentials import official_second_factor_confirm
     from motcua.accounts.selectors import official_totp_enabled
-    from motcua.accounts.services import (
-        official_totp_begin,
-        official_totp_check,
-        official_totp_uri,
-    )
 
     user = request.user
     if official_totp_enabled(user=user):
         return _render(request, desk, "backoffice/totp_enrol.html", {"enabled": True})
+    reauth = request.session.get(SESSION_REAUTH)
+    fresh = isinstance(reauth, int | float) and time.time() - reauth < REAUTH_SECONDS
     error = ""
-    if request.method == "POST":
-        if official_totp_check(user=user, code=request.POST.get("code", "")):
+    if request.method == "POST" and "password" in request.POST:
+        checked = authenticate(
+            request, username=user.get_username(), password=request.POST["password"]
+        )
+        if getattr(request, "axes_locked_out", False):
+            from django.contrib.auth import logout
+
+            logout(request)  # someone is guessing this official's password
+            return redirect(LOGIN_URL)
+        if checked is not None and checked.pk == user.pk:
+            request.session[SESSION_REAUTH] = time.time()
+            return redirect("backoffice:totp_enrol")
+        error = _("This password is not right.")
+    elif request.method == "POST" and fresh:
+        code = request.POST.get("code", "")
+        if official_second_factor_confirm(user=user, code=code, request=request):
+            request.session.pop(SESSION_REAUTH, None)
+            second_factor_mark(request)
             messages.success(request, _("Two-step sign-in is on."))
             return redirect("backoffice:inbox")
+        audit_second_factor_failed(request=request, credentials={"username": user.get_username()})
         error = _("This code is not right. Enter the 6 digits your authenticator app shows now.")
-    uri = official_totp_uri(user=user) or official_totp_begin(user=user)
-    qr = segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code to scan"))
-    context = {"uri": uri, "qr": qr, "error": error}
+    context = {"ask_password": True} if not fresh else _enrol_context(user)
     status = 400 if error else 200
-    return _render(request, desk, "backoffice/totp_enrol.html", context, status=status)
+    return _render(
+        request, desk, "backoffice/totp_enrol.html", {**context, "error": error}, status=status
+    )
 
 
 logout_view = auth_views.LogoutView.as_view(next_page=LOGIN_URL)
@@ -402,6 +552,7 @@ def dossier_detail(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
     dossier = dossier_for_official(scope=desk.scope, code=code, reader=request.user)
     if dossier is None:
         raise Http404
+    audit_dossier_view(request=request, dossier=dossier, what="page")
     return _render(
         request, desk, "backoffice/dossier.html", _dossier_context(request, desk, dossier)
     )
@@ -512,10 +663,11 @@ def dossier_result(request: HttpRequest, desk: Desk, code: str) -> HttpResponse:
     dossier = dossier_for_official(scope=desk.scope, code=code, reader=request.user)
     if dossier is None or not dossier.result_file:
         raise Http404
-    return FileResponse(
+    audit_dossier_view(request=request, dossier=dossier, what="result")
+    return private_file_response(
         dossier.result_file.open("rb"),
-        content_type="application/pdf",
         filename=f"{dossier.code}-ket-qua.pdf",
+        content_type="application/pdf",
     )
 
 
@@ -553,13 +705,12 @@ def dossier_slip(request: HttpRequest, desk: Desk, code: str, form: str) -> Http
     context = slip_context_for(dossier=dossier, form=form, tracking_url=tracking_url)
     if context is None:
         raise Http404
+    audit_dossier_view(request=request, dossier=dossier, what=f"slip {form}")
     return _pdf(slip_pdf(form=form, context=context), f"{dossier.code}-phieu-{form}.pdf")
 
 
 def _pdf(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return private_file_response(pdf, filename=filename, content_type="application/pdf")
 
 
 @require_GET
@@ -578,7 +729,9 @@ def tracking_register(request: HttpRequest, desk: Desk) -> HttpResponse:
         return redirect("backoffice:inbox")
     period = form.cleaned_data["period"]
     context = register_context(agency=desk.agency, period=period)
-    return _pdf(slip_pdf(form="06", context=context), f"so-theo-doi-{period.slug}.pdf")
+    name = f"so-theo-doi-{period.slug}.pdf"
+    audit_export(request=request, what=f"tracking register 06, {desk.agency}", file_name=name)
+    return _pdf(slip_pdf(form="06", context=context), name)
 
 
 @require_GET
@@ -591,13 +744,11 @@ def dossier_paper(request: HttpRequest, desk: Desk, code: str, paper_id: int) ->
     if found is None:
         raise Http404
     paper, kind = found
-    handle = paper.file.open("rb")
-    content_type = UPLOAD_CONTENT_TYPES.get(kind or "", "application/octet-stream")
-    return FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=kind is None,
-        filename=paper.file.name.rsplit("/", 1)[-1],
+    audit_dossier_view(request=request, dossier=paper.dossier, what=f"paper {paper.pk}")
+    return private_file_response(
+        paper.file.open("rb"),
+        filename=paper.file.name,
+        content_type=UPLOAD_CONTENT_TYPES.get(kind or "", "application/octet-stream"),
     )
 
 
@@ -755,17 +906,18 @@ def _receive_at_counter(
         )
         for p in form.papers()
     ]
-    return dossier_receive_at_counter(
-        officer=officer,
-        agency=desk.agency,
-        procedure_version=version,
-        applicant=applicant,
-        papers=papers,
-        channel=Channel.IN_PERSON,
-        appointment=data.get("appointment"),
-        result_delivery=data.get("result_delivery") or ResultDelivery.DESK,
-        result_address=data.get("result_address", ""),
-    )
+    with stored_files_removed_on_error():  # a refused reception keeps no scan on disk
+        return dossier_receive_at_counter(
+            officer=officer,
+            agency=desk.agency,
+            procedure_version=version,
+            applicant=applicant,
+            papers=papers,
+            channel=Channel.IN_PERSON,
+            appointment=data.get("appointment"),
+            result_delivery=data.get("result_delivery") or ResultDelivery.DESK,
+            result_address=data.get("result_address", ""),
+        )
 
 
 # --- search ----------------------------------------------------------------------

@@ -39,6 +39,7 @@ from motcua.catalog.parsing import (
 )
 from motcua.catalog.search import name_holds
 from motcua.core.calendar import DurationKind, parse_duration
+from motcua.core.datafiles import DataFileError, read_json
 from motcua.core.text import fold
 from motcua.workflows.models import Workflow
 
@@ -566,7 +567,7 @@ def search_phrases_load_file(*, path: Path | str | None = None) -> PhraseLoadRep
     """search_phrases_load() over a JSON file, the shipped vocabulary by default."""
     path = Path(path or PHRASES_FILE)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CatalogFileError([f"{path.name}: {exc}"]) from exc
+        data = read_json(path)
+    except DataFileError as exc:
+        raise CatalogFileError([str(exc)]) from None
     return search_phrases_load(entries=data)

@@ -75,12 +75,17 @@ class FormKey(models.Model):
     key = models.CharField(max_length=64, primary_key=True)
     user_id = models.BigIntegerField(null=True, blank=True)
     path = models.CharField(max_length=300)
+    # sha256 of what the form sent: the same key with other content is not a repeat.
+    digest = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished = models.BooleanField(default=False)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     location = models.CharField(max_length=2000, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.path} ({'answered' if self.finished else 'running'})"
 
 
 class RateCounter(models.Model):
@@ -97,3 +102,6 @@ class RateCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "window"], name="rate_counter_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.window}: {self.count}"

@@ -13,7 +13,15 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["clean_text", "fold", "fold_chars", "nfc", "tokens"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "clean_text",
+    "control_character_path",
+    "fold",
+    "fold_chars",
+    "nfc",
+    "tokens",
+]
 
 # đ has no Unicode decomposition, so stripping marks leaves it alone; ð (eth) is
 # what some keyboards and OCR produce for it.
@@ -114,3 +122,31 @@ def fold_chars(text: str) -> str:
     """`fold` letter by letter, keeping every position (of NFC text): a match found in
     the folded text slices the original at the same places (reading legal prose)."""
     return "".join(_fold_char(ch) for ch in text)
+
+
+# C0 and C1 control characters (Unicode category Cc) but tab, line feed and carriage
+# return, which typed text legitimately holds. Refused wherever text comes in (form
+# fields, API bodies, imported files): PostgreSQL refuses NUL in text outright, and the
+# others are invisible, break exports and mislead (ASVS 5.0 V2.2.1).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character_path(value: Any, path: str = "") -> str | None:
+    """Where the first control character is in `value` (strings in lists and dicts,
+    keys included): "items[2].name", "(body)" for a bare string; None if nowhere."""
+    if isinstance(value, str):
+        return (path or "(body)") if CONTROL_CHARACTERS.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if CONTROL_CHARACTERS.search(str(key)):
+                return inner
+            found = control_character_path(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = control_character_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None

@@ -6,21 +6,47 @@ processes what the desk receives: the commune's People's Committee for a commune
 (where motcua.dossiers.services routes commune procedures), the Department of Justice
 for the provincial centre (judicial records, certified copies); and in a commune, the
 police officers who process residence procedures.
-Idempotent: a second run leaves the same accounts, roles and passwords.
+Every demo official has two-step sign-in on, with a secret derived from the site's
+SECRET_KEY and the username (`demo_totp_secret`), so `manage.py demo_codes` can print the
+code of the moment and an authenticator app set up once keeps working after a reload.
+Idempotent: a second run leaves the same accounts, roles, passwords and secrets.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from motcua.accounts.credentials import (
+    official_must_change_password,
+    official_password_set,
+    official_totp_install,
+)
 from motcua.accounts.models import Role
 from motcua.accounts.services import official_create, official_roles_grant
 from motcua.organizations.models import Agency, AgencyType, UnitLevel
 
-DEMO_PASSWORD = "motcua-demo"
+# 12 characters at least, not a common password (settings.AUTH_PASSWORD_VALIDATORS).
+DEMO_PASSWORD = "motcua-demo-2026"
+
+
+def demo_totp_secret(username: str) -> str:
+    """The demo's authenticator secret of `username`: 160 bits (RFC 4226's advice) from
+    the site's SECRET_KEY, in base32 as authenticator apps take it. Demo only: a real
+    official's secret is random (motcua.accounts.otp)."""
+    key = f"motcua.demo.totp:{settings.SECRET_KEY}".encode()
+    digest = hmac.new(key, username.encode(), hashlib.sha256).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def demo_second_factor_enrol(user) -> None:
+    official_totp_install(user=user, secret=demo_totp_secret(user.get_username()))
 
 
 @dataclass(frozen=True)
@@ -100,10 +126,10 @@ def _ensure(*, username: str, full_name: str, agency: Agency, role: str) -> None
             agency=agency,
             roles=[role],
         )
-    elif not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
+    elif not user.check_password(DEMO_PASSWORD) or official_must_change_password(user=user):
+        official_password_set(user=user, password=DEMO_PASSWORD)
     official_roles_grant(user=user, agency=agency, roles=[role])
+    demo_second_factor_enrol(user)
 
 
 @transaction.atomic

@@ -23,6 +23,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from motcua.core.money import format_vnd
+from motcua.core.uploads import (
+    max_files_per_paper,
+    stored_files_removed_on_error,
+    too_many_for_paper_message,
+)
 from motcua.dossiers.actions.base import ActionNotAllowed
 from motcua.dossiers.actions.runner import action_check
 from motcua.dossiers.inputs import PaperInput
@@ -51,7 +56,7 @@ from motcua.dossiers.tracking import (
     dossier_step_text,
 )
 from motcua.filing.drafts import drafts_open
-from motcua.filing.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
+from motcua.filing.uploads import UploadRefused, paper_files, upload_read
 from motcua.workflows.definitions import FEE, INCOMPLETE, SUPPLEMENT
 
 # Action keys (motcua.dossiers.actions) whose events this page reads.
@@ -350,16 +355,16 @@ def citizen_supplement_send(
     read: dict[int, list[tuple[bytes, str]]] = {}
     for number in range(len(names)):
         chosen = [f for f in files.get(number, ()) if f]
-        if len(chosen) > MAX_FILES_PER_PAPER:
-            errors[f"file-{number}"] = [
-                _("At most %(n)d files for one paper.") % {"n": MAX_FILES_PER_PAPER}
-            ]
+        if len(chosen) > max_files_per_paper():  # refused before any is read
+            errors[f"file-{number}"] = [too_many_for_paper_message()]
             continue
         for upload in chosen:
             try:
                 read.setdefault(number, []).append(upload_read(upload))
             except UploadRefused as exc:
-                errors.setdefault(f"file-{number}", []).append(exc.message)
+                messages = errors.setdefault(f"file-{number}", [])
+                if exc.message not in messages:  # "at most 20 at a time" once
+                    messages.append(exc.message)
     if not errors and not read:
         errors["files"] = [_("Choose at least one photo or PDF of the papers asked for.")]
     if errors:
@@ -371,7 +376,10 @@ def citizen_supplement_send(
         for content in paper_files(f"bo-sung-{day}-{number + 1}", contents)
     ]
     send = dossier_resubmit if dossier.state == INCOMPLETE else dossier_supplement_complete
-    return send(dossier=dossier, expected_version=expected_version, actor=citizen, papers=papers)
+    with stored_files_removed_on_error():  # a stale or refused send keeps no file
+        return send(
+            dossier=dossier, expected_version=expected_version, actor=citizen, papers=papers
+        )
 
 
 # --- the electronic result ----------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 from motcua.catalog.models import Procedure, ProcedureVersion, VersionState
 from motcua.core.calendar import WORKING_DAY, WorkingCalendar
 from motcua.core.selectors import working_calendar
-from motcua.core.text import fold
+from motcua.core.text import CONTROL_CHARACTERS, fold
 from motcua.dossiers import timing
 from motcua.dossiers.models import (
     ApplicantType,
@@ -436,14 +436,24 @@ class _NotUtf8(Exception):
         self.line = line
 
 
+class _ControlCharacter(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 def _decoded(lines: Iterator[bytes] | IO[bytes]) -> Iterator[str]:
-    """Decode line by line, so a bad byte is reported on its own line (Excel's ANSI CSV)."""
+    """Decode line by line, so a bad byte is reported on its own line (Excel's ANSI CSV).
+    A control character (NUL, which PostgreSQL refuses in text; a binary file) stops the
+    import on its line (ASVS 5.0 V2.2.1)."""
     for number, raw in enumerate(lines, start=1):
         try:
             # utf-8-sig on the first line drops the BOM Excel writes, before csv sees it.
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
             raise _NotUtf8(number) from None
+        if CONTROL_CHARACTERS.search(line):
+            raise _ControlCharacter(number)
+        yield line
 
 
 def _records(lines: Iterator[str] | IO[str]) -> Iterator[tuple[int, list[str]]]:
@@ -534,6 +544,14 @@ def _read(
     except _NotUtf8 as exc:
         errors.append(
             RowError(exc.line, "", _("the file is not UTF-8 text; save it as 'CSV UTF-8'"))
+        )
+    except _ControlCharacter as exc:
+        errors.append(
+            RowError(
+                exc.line,
+                "",
+                _("a control character (such as NUL): a binary file, or text damaged in copying"),
+            )
         )
     except csv.Error as exc:
         errors.append(RowError(line + 1, "", _("malformed CSV: %(error)s") % {"error": exc}))

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from motcua.audit.appendonly import AppendOnlyModel
+
 
 class NationalStatus(models.IntegerChoices):
     """The status codes the national portal expects (every internal state maps to one)."""
@@ -456,8 +458,13 @@ class DossierPaper(models.Model):
         return self.name
 
 
-class DossierEvent(models.Model):
-    """Append-only history of a dossier: every action, who, when, from which step to which."""
+class DossierEvent(AppendOnlyModel):
+    """Append-only history of a dossier: every action, who, when, from which step to which.
+    Neither the ORM nor the database lets a row change or go (motcua.audit.appendonly)."""
+
+    # The assisted filing completes its filing event with the citizen's confirmation in
+    # the transaction that wrote it (motcua.filing.assisted); once committed, never.
+    append_only_complete_fresh = True
 
     # PROTECT: a dossier with a history cannot be deleted (the history is append-only).
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")

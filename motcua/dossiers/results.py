@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from motcua.core.uploads import upload_refusal
 from motcua.dossiers.actions.base import ActionNotAllowed
 from motcua.dossiers.actions.runner import action_check, action_run
 from motcua.dossiers.models import Dossier
@@ -38,17 +39,21 @@ def result_attach_allowed(*, dossier: Dossier, user: Any) -> bool:
 
 def result_file_read(upload: UploadedFile) -> bytes:
     """The bytes of an uploaded result; ResultFileRefused unless it is a PDF within the
-    upload limit (the same checks, by content, as every other upload)."""
+    upload limit (the same checks, by content, as every other upload: a PDF with a
+    password, scripts or attached files is refused)."""
+    if upload_refusal(upload) is None and upload.size:
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if sniff_upload(head) != "pdf":  # said first: a photo is never a result
+            raise ResultFileRefused(
+                _("The result “%(name)s” must be a PDF file (the signed electronic result).")
+                % {"name": upload.name}
+            )
     if message := upload_error(upload):
         raise ResultFileRefused(message)
     upload.seek(0)
-    data = upload.read()
-    if sniff_upload(data[:16]) != "pdf":
-        raise ResultFileRefused(
-            _("The result “%(name)s” must be a PDF file (the signed electronic result).")
-            % {"name": upload.name}
-        )
-    return data
+    return upload.read()
 
 
 def dossier_attach_result(

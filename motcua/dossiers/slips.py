@@ -247,9 +247,14 @@ class _Engine:
     def __init__(self) -> None:
         # Imported here so that the rest of the site still starts on a machine that
         # lacks Pango: only printing a slip needs it.
+        from PIL import ImageFile
         from weasyprint import CSS, HTML, URLFetcher
         from weasyprint.text.fonts import FontConfiguration
 
+        # Importing WeasyPrint makes Pillow take truncated images in the whole process;
+        # an upload cut off mid-photo must still be refused (motcua.filing.uploads), and
+        # slips embed only the complete QR images we draw.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         self.HTML = HTML
         # WeasyPrint only warns about a missing @font-face file and falls back to
         # whatever the machine has, which may lack Vietnamese: fail loudly instead.

@@ -4,23 +4,22 @@ What a tracker sees is limited to the progress of the dossier: status, step, due
 return moments and a history in plain words. Never the applicant's name, ID number,
 address or phone, nor the officers' notes. A wrong code and wrong digits give the
 same answer (None), so codes cannot be probed for phones, and attempts are limited per
-client through Django's cache.
+client address in the database (motcua.core.ratelimit), counted together by every worker.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.core.cache import cache
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from motcua.accounts.models import Role
+from motcua.core.ratelimit import address_key, rate_hit, rate_retry_after
 from motcua.dossiers.actions import ACTIONS, definition_of
 from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
 from motcua.workflows import definitions as wf
@@ -223,16 +222,18 @@ def dossier_tracking(*, code: str, phone_last4: str) -> TrackingView | None:
     )
 
 
-def tracking_attempt(*, client: str) -> bool:
+def tracking_attempt(*, client: str, now: datetime | None = None) -> bool:
     """Count one tracking attempt of `client` (an IP address); False once it has made
-    more than TRACKING_LIMIT in the current window."""
-    window = int(time.time() // TRACKING_WINDOW_SECONDS)
-    key = f"motcua:tracking:{client[:64]}:{window}"
-    if cache.add(key, 1, timeout=TRACKING_WINDOW_SECONDS):
-        return True
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=TRACKING_WINDOW_SECONDS)
-        count = 1
-    return count <= TRACKING_LIMIT
+    more than TRACKING_LIMIT in the current window. Counted in the database, so the
+    limit holds across workers and restarts (ASVS 5.0 V2.4.1)."""
+    return rate_hit(
+        key=f"tracking:{address_key(client)}",
+        limit=TRACKING_LIMIT,
+        window_seconds=TRACKING_WINDOW_SECONDS,
+        now=now,
+    )
+
+
+def tracking_retry_after(*, now: datetime | None = None) -> int:
+    """Seconds until a client over the limit may track again (HTTP Retry-After)."""
+    return rate_retry_after(window_seconds=TRACKING_WINDOW_SECONDS, now=now)

@@ -55,10 +55,12 @@ from motcua.accounts.services import (
     phone_otp_send,
     phone_otp_verify,
 )
+from motcua.audit.appendonly import fresh_rows_completable
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion
 from motcua.catalog.selectors import procedure_get_current
 from motcua.core.text import nfc
+from motcua.core.uploads import stored_files_removed_on_error
 from motcua.dossiers.models import (
     AssistedConfirmation,
     ConfirmMethod,
@@ -573,8 +575,9 @@ def _note(row: AssistedConfirmation) -> str:
 
 def _file(*, officer: Any, draft: Draft, key: str, method: str) -> drafts.SubmitResult:
     """File the draft and record how the citizen confirmed, in one transaction: the
-    draft row is locked first, so a double click files once."""
-    with transaction.atomic():
+    draft row is locked first, so a double click files once. The filing event it writes
+    is completed with the confirmation before commit (fresh_rows_completable)."""
+    with transaction.atomic(), fresh_rows_completable():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
         if locked.dossier_id is not None:
             return drafts.SubmitResult(dossier=Dossier.objects.get(pk=locked.dossier_id),
@@ -642,11 +645,12 @@ def assisted_scan_attach(
     if row.scan:
         raise AssistError(_("The scan of the signed page is already attached."), field="scan")
     try:
-        data, kind = upload_read(upload)
+        data, kind = upload_read(upload)  # checked by content; a photo without its EXIF
     except UploadRefused as exc:
         raise AssistError(exc.message, field="scan") from exc
-    row.scan.save(f"{row.dossier_id}-ban-khai.{kind or 'bin'}", ContentFile(data), save=False)
+    row.scan = ContentFile(data, name=f"{row.dossier_id}-ban-khai.{kind}")
     row.scan_added_at = timezone.now()
     row.scan_added_by = officer
-    row.save(update_fields=["scan", "scan_added_at", "scan_added_by", "updated_at"])
+    with stored_files_removed_on_error():  # written at save(); gone again if it fails
+        row.save(update_fields=["scan", "scan_added_at", "scan_added_by", "updated_at"])
     return row

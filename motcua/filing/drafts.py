@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,11 +28,18 @@ from django.utils.translation import gettext as _
 from motcua.accounts.services import citizen_profile_fill
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPaper
+from motcua.core.conf import setting
 from motcua.core.text import nfc
+from motcua.core.uploads import (
+    count_refusal,
+    max_files_per_paper,
+    stored_files_removed_on_error,
+    too_many_for_paper_message,
+)
 from motcua.dossiers import validation
 from motcua.dossiers.models import Dossier, DossierPaper, Draft
 from motcua.dossiers.services import Applicant, PaperInput, dossier_file_online
-from motcua.filing.uploads import MAX_FILES_PER_PAPER, UploadRefused, paper_files, upload_read
+from motcua.filing.uploads import UploadRefused, paper_files, upload_read
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
 from motcua.payments.services import bill_for_filing
 
@@ -90,21 +97,27 @@ def draft_resume_link(draft: Draft) -> str:
     return f"{base}{path}"
 
 
+def draft_phone(draft: Draft) -> str:
+    """The phone the citizen signed in with, else the one the form gives; "" if none."""
+    from motcua.accounts.selectors import citizen_profile
+
+    profile = citizen_profile(user=draft.citizen)
+    if profile and profile.phone:
+        return profile.phone
+    page_id = draft.form_definition.definition.get("applicant", {}).get("phone", "")
+    typed = validation.normalize_phone(str(draft.answers.get(page_id) or ""))
+    return typed if typed and validation.phone_error(typed) is None else ""
+
+
 def draft_link_send(*, draft: Draft, now: Any = None) -> str:
     """Send the citizen the link back to `draft` (SMS, or their preferred channel) at the
     phone they signed in with, else the phone the form gives; at most once an hour per
     draft. Returns the number it went to, masked; raises DraftError when there is none
     or the link was sent less than an hour ago."""
-    from motcua.accounts.selectors import citizen_profile
     from motcua.notifications.services import notification_write
 
     now = now or timezone.now()
-    profile = citizen_profile(user=draft.citizen)
-    phone = profile.phone if profile and profile.phone else ""
-    if not phone:
-        page_id = draft.form_definition.definition.get("applicant", {}).get("phone", "")
-        typed = validation.normalize_phone(str(draft.answers.get(page_id) or ""))
-        phone = typed if typed and validation.phone_error(typed) is None else ""
+    phone = draft_phone(draft)
     if not phone:
         raise DraftError(
             _("We do not know your phone number yet. Answer the phone question first.")
@@ -301,36 +314,53 @@ def draft_set_page(*, draft: Draft, page_id: str) -> None:
 
 
 def draft_add_uploads(*, draft: Draft, page_id: str, files: list[UploadedFile]) -> list[str]:
-    """Store the files sent for one upload question; returns a message per refused file."""
+    """Store the files sent for one upload question; returns a message per refused file.
+
+    More files than the paper has room for are all refused before any is read or
+    written (the upload handler has already kept the extras out of memory and disk);
+    one refused file does not drop the good ones. A file written for a draft that
+    cannot take it (sent meanwhile, filled by a parallel request) is deleted again."""
+    if not files:
+        return []
+    if message := count_refusal(files):  # more than a request may carry
+        return [message]
+    room = max_files_per_paper() - len(draft.uploads.get(page_id, []))
+    if len(files) > room:
+        return [too_many_for_paper_message()]
     errors: list[str] = []
-    stored: list[dict] = []
+    read: list[tuple[bytes, str, str]] = []
     for upload in files:
         try:
             data, kind = upload_read(upload)
         except UploadRefused as exc:
-            errors.append(exc.message)
+            if exc.message not in errors:
+                errors.append(exc.message)
             continue
-        name = default_storage.save(
-            f"filing/drafts/{draft.pk}/{uuid.uuid4().hex}.{kind}", ContentFile(data)
-        )
-        stored.append({"path": name, "name": str(upload.name)[:200], "kind": kind,
-                       "size": len(data)})
-    if stored:
+        read.append((data, kind, str(upload.name)[:200]))
+    if not read:
+        return errors
+    stored: list[dict] = []
+    try:
+        for data, kind, name in read:
+            path = default_storage.save(
+                f"filing/drafts/{draft.pk}/{uuid.uuid4().hex}.{kind}", ContentFile(data)
+            )
+            stored.append({"path": path, "name": name, "kind": kind, "size": len(data)})
         with transaction.atomic():
             locked = Draft.objects.select_for_update().get(pk=draft.pk)
             if locked.dossier_id:
                 raise DraftError(_("This form has already been sent."))
             current = list(locked.uploads.get(page_id, []))
-            room = MAX_FILES_PER_PAPER - len(current)
-            if len(stored) > room:
-                errors.append(
-                    _("At most %(n)d files for one paper.") % {"n": MAX_FILES_PER_PAPER}
-                )
-                stored = stored[:max(room, 0)]
+            if len(current) + len(stored) > max_files_per_paper():
+                _delete_files([f["path"] for f in stored])
+                return [*errors, too_many_for_paper_message()]
             locked.uploads = {**locked.uploads, page_id: current + stored}
             locked.current_page = page_id
             locked.save(update_fields=["uploads", "current_page", "updated_at"])
-        draft.uploads = locked.uploads
+    except BaseException:
+        _delete_files([f["path"] for f in stored])
+        raise
+    draft.uploads = locked.uploads
     return errors
 
 
@@ -424,8 +454,8 @@ def draft_reuse(*, draft: Draft, page_id: str, ref: str) -> str | None:
         current = list(locked.uploads.get(page_id, []))
         if any(f.get("reused") == ref for f in current):
             return None  # a double click
-        if len(current) >= MAX_FILES_PER_PAPER:
-            return _("At most %(n)d files for one paper.") % {"n": MAX_FILES_PER_PAPER}
+        if len(current) >= max_files_per_paper():
+            return too_many_for_paper_message()
         locked.uploads = {**locked.uploads, page_id: [*current, entry]}
         locked.current_page = page_id
         locked.save(update_fields=["uploads", "current_page", "updated_at"])
@@ -440,9 +470,13 @@ def draft_remove_upload(*, draft: Draft, page_id: str, index: int) -> None:
             raise DraftError(_("This form has already been sent."))
         files = list(locked.uploads.get(page_id, []))
         if 0 <= index < len(files):
-            files.pop(index)
+            removed = files.pop(index)
             locked.uploads = {**locked.uploads, page_id: files}
             locked.save(update_fields=["uploads", "updated_at"])
+            # The draft's own copy goes once no row names it (a reused paper's file
+            # belongs to its dossier: _delete_files keeps anything outside filing/drafts/).
+            if removed.get("path"):
+                transaction.on_commit(lambda: _delete_files([removed["path"]]))
     draft.uploads = locked.uploads
 
 
@@ -729,7 +763,8 @@ def draft_submit(
     ValidationError({page id: [messages]}) or the lifecycle's ValidationError.
     `officer`: the official assisting the citizen (motcua.filing.assisted, which checks
     the citizen's one-time code first); None for the citizen's own drafts."""
-    with transaction.atomic():
+    # The dossier's copies of the papers are written inside; a failure keeps none.
+    with stored_files_removed_on_error(), transaction.atomic():
         draft = (
             Draft.objects.select_for_update()
             .filter(pk=draft_id, citizen=citizen, assisted_by=officer).first()
@@ -833,19 +868,126 @@ def _delete_files(paths: list[str]) -> int:
     return deleted
 
 
+# --- retention ---------------------------------------------------------------------------
+#
+# An unfinished form holds personal data the citizen typed and photos of their papers:
+# it is kept MOTCUA_DRAFT_KEEP_DAYS after its last change (Decree 13/2023/NĐ-CP art. 3(7),
+# storage limitation), and MOTCUA_DRAFT_NOTICE_DAYS before that the citizen gets one
+# message with the link to go on. Never deleted before the notice has had its days: a
+# notice sent late (the job did not run) pushes the deletion back. A form changed after
+# its notice starts a fresh cycle (expiry_notice_at older than updated_at); the notice
+# itself never changes updated_at (a queryset update skips auto_now).
+
+
+def _keep() -> timedelta:
+    return timedelta(days=setting("MOTCUA_DRAFT_KEEP_DAYS", 90))
+
+
+def _notice() -> timedelta:
+    """How long before the deletion the citizen is told; 0: not told (nor when forms
+    are kept until sent)."""
+    return max(
+        timedelta(0), min(timedelta(days=setting("MOTCUA_DRAFT_NOTICE_DAYS", 7)), _keep())
+    )
+
+
+def draft_deletion_at(draft: Draft, *, noticed_at: datetime | None = None) -> datetime:
+    """When the unfinished `draft` may be deleted: KEEP days after its last change, and
+    not before NOTICE days after the notice (`noticed_at`, else the recorded one)."""
+    due = draft.updated_at + _keep()
+    noticed_at = noticed_at or draft.expiry_notice_at
+    if noticed_at is not None and noticed_at >= draft.updated_at:
+        due = max(due, noticed_at + _notice())
+    return due
+
+
+def _notice_due(now: datetime) -> QuerySet[Draft]:
+    """Unfinished drafts of citizens (not those an officer fills in) whose notice is due
+    and not yet sent since their last change."""
+    return Draft.objects.filter(
+        Q(expiry_notice_at__isnull=True) | Q(expiry_notice_at__lt=F("updated_at")),
+        dossier__isnull=True,
+        assisted_by__isnull=True,
+        updated_at__lte=now - (_keep() - _notice()),
+    )
+
+
+def drafts_expiry_notice_send(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Tell each citizen whose unfinished form is due for deletion, once per cycle: an
+    SMS naming the procedure, the date and the link to go on (template draft_expiry).
+    A draft with no known phone is marked as told all the same, so that its deletion
+    is not held back forever. Returns how many messages were written."""
+    from motcua.notifications.rendering import site_link
+    from motcua.notifications.services import notification_write
+
+    if not _notice():
+        return 0
+    now = now or timezone.now()
+    sent = 0
+    pks = list(_notice_due(now).order_by("pk").values_list("pk", flat=True)[:batch])
+    for pk in pks:
+        with transaction.atomic():
+            # Locked and checked again: a citizen saving a page meanwhile is not told.
+            draft = (
+                _notice_due(now)
+                .select_for_update()
+                .select_related("procedure_version", "form_definition", "citizen")
+                .filter(pk=pk)
+                .first()
+            )
+            if draft is None:
+                continue
+            phone = draft_phone(draft)
+            if phone:
+                deletion = timezone.localtime(draft_deletion_at(draft, noticed_at=now))
+                row = notification_write(
+                    template="draft_expiry",
+                    context={
+                        "procedure": draft.procedure_version.name,
+                        "date": f"{deletion:%d/%m/%Y}",
+                        "url": site_link(reverse("filing:resume", args=[draft.resume_token])),
+                        "link": site_link(reverse("filing:drafts")),
+                    },
+                    recipient_phone=phone,
+                    preferred_channel="sms",
+                    dedupe_key=f"draft_expiry:{draft.pk}:{draft.updated_at.timestamp():.0f}",
+                )
+                sent += row is not None
+            Draft.objects.filter(pk=draft.pk).update(expiry_notice_at=now)
+    return sent
+
+
+def draft_retention() -> tuple[int, int]:
+    """(days an untouched form is kept, days before its deletion the citizen is told);
+    0 days kept: kept until sent."""
+    return max(0, setting("MOTCUA_DRAFT_KEEP_DAYS", 90)), _notice().days
+
+
+def _purgeable(now: datetime) -> QuerySet[Draft]:
+    if _keep() <= timedelta(0):  # MOTCUA_DRAFT_KEEP_DAYS = 0: kept
+        return Draft.objects.none()
+    expired = Draft.objects.filter(dossier__isnull=True, updated_at__lt=now - _keep())
+    if not _notice():
+        return expired
+    told = Q(
+        expiry_notice_at__isnull=False,
+        expiry_notice_at__gte=F("updated_at"),
+        expiry_notice_at__lte=now - _notice(),
+    )
+    # An officer's assisted draft has no citizen to tell: it goes by its age alone.
+    return expired.filter(told | Q(assisted_by__isnull=False))
+
+
 def drafts_purge(*, now: Any = None, batch: int = 500) -> PurgeReport:
-    """Delete unfinished drafts not touched for MOTCUA_DRAFT_KEEP_DAYS days, with their
+    """Delete unfinished drafts not touched for MOTCUA_DRAFT_KEEP_DAYS days whose citizen
+    was told MOTCUA_DRAFT_NOTICE_DAYS before (drafts_expiry_notice_send), with their
     photos, and the upload files of submitted drafts (the dossier holds its own copy).
     Files go only after the row change commits, so a failure never loses a live file."""
     now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.MOTCUA_DRAFT_KEEP_DAYS)
     paths: list[str] = []
     with transaction.atomic():
         # Locked: a citizen saving a page now waits, and the draft is then kept.
-        old = list(
-            Draft.objects.select_for_update()
-            .filter(dossier__isnull=True, updated_at__lt=cutoff).order_by("pk")[:batch]
-        )
+        old = list(_purgeable(now).select_for_update().order_by("pk")[:batch])
         for draft in old:
             paths += _uploaded_paths(draft)
         abandoned = Draft.objects.filter(pk__in=[d.pk for d in old]).delete()[0]

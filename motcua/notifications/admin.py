@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ from motcua.notifications.models import (
     Notification,
 )
 from motcua.notifications.rendering import RenderError, render_email, render_sms
+from motcua.notifications.selectors import notification_context_shown
 from motcua.notifications.services import (
     NotificationError,
     message_template_check,
@@ -63,6 +65,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_filter = ["key"]
     search_fields = ["key", "description", "subject"]
     readonly_fields = ["version", "created_at", "created_by", "preview"]
+
     fieldsets = [
         (None, {"fields": ["key", "description", "version", "created_at", "created_by"]}),
         (_("E-mail"), {"fields": ["subject", "email_body"]}),
@@ -70,6 +73,9 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         (_("Zalo ZNS"), {"fields": ["zalo_template_id", "zalo_params"]}),
         (_("Preview with sample values"), {"fields": ["preview"]}),
     ]
+
+    class Media:  # the preview's layout (no inline style under the CSP)
+        css = {"all": ["notifications/admin.css"]}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -91,7 +97,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             else _("no SMS text")
         )
         return format_html(
-            "<strong>{}</strong><pre style='white-space:pre-wrap'>{}</pre><p>{}</p>",
+            '<strong>{}</strong><pre class="template-preview">{}</pre><p>{}</p>',
             email.subject,
             email.body,
             sms_line,
@@ -148,6 +154,10 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient_phone", "recipient_email", "dossier__code"]
     list_select_related = ["dossier"]
     raw_id_fields = ["dossier", "event", "agency", "template_version"]
+    # The context of a sign-in code message holds the code until it is delivered: shown
+    # masked, never as stored (ASVS 5.0 V14.2.4).
+    exclude = ["context"]
+    readonly_fields = ["context_shown"]
     show_full_result_count = False  # the outbox is large: no COUNT(*) on every page
     actions = ["send_again"]
 
@@ -166,6 +176,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # rows change only through delivery and the retry action
+
+    @admin.display(description=_("values of the message"))
+    def context_shown(self, obj: Notification) -> str:
+        return json.dumps(notification_context_shown(notification=obj), ensure_ascii=False)
 
     @admin.action(description=_("Send the selected failed notifications again"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

@@ -93,6 +93,32 @@ DEFAULT_TEMPLATES: dict[str, dict[str, Any]] = {
         "zalo_template_id": "",
         "zalo_params": {},
     },
+    # Retention (motcua.filing.drafts.drafts_expiry_notice_send): one notice before an
+    # unfinished form is deleted. `url` goes straight back to the form (e-mail); `link`,
+    # shorter, to the list of unfinished forms (SMS: on a Unicode route a long link
+    # would leave no room for the date). The SMS is shortened before the link, from the
+    # procedure's name, never through the date.
+    "draft_expiry": {
+        "description": "Báo trước khi xoá hồ sơ khai dở, chưa gửi",
+        "subject": "Hồ sơ {{ procedure }} ông/bà đang khai sẽ bị xoá từ ngày {{ date }}",
+        "email_body": (
+            "Ông/bà đã bắt đầu khai hồ sơ {{ procedure }} trên Cổng dịch vụ công nhưng chưa "
+            "gửi.\n"
+            "Để bảo vệ thông tin cá nhân, hồ sơ chưa gửi và ảnh giấy tờ đã tải lên sẽ bị xoá "
+            "từ ngày {{ date }}.\n"
+            "Nếu muốn giữ lại, mời ông/bà khai tiếp trước ngày đó"
+            "{% if url %}:\n{{ url }}{% else %} trên Cổng dịch vụ công.{% endif %}\n"
+            "Nếu không cần nữa, ông/bà không phải làm gì."
+            "\n\n(Thư tự động, vui lòng không trả lời.)"
+        ),
+        "sms_body": (
+            "Hồ sơ ông/bà khai dở sẽ bị xoá từ ngày {{ date }}. Để giữ lại, mời "
+            "khai tiếp hồ sơ {{ procedure }}"
+            "{% if link %}: {{ link }}{% else %} trên Cổng dịch vụ công.{% endif %}"
+        ),
+        "zalo_template_id": "",
+        "zalo_params": {},
+    },
     "received": {
         "description": "Hồ sơ đã được tiếp nhận (phiếu 01)",
         "subject": "Hồ sơ {{ code }} đã được tiếp nhận",

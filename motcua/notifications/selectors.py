@@ -6,7 +6,7 @@ import functools
 import operator
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from motcua.core.calendar import add_office_time
 from motcua.core.selectors import working_calendar
@@ -20,6 +20,24 @@ from motcua.notifications.models import (
     Notification,
 )
 from motcua.notifications.text import vn_mobile
+
+# Templates whose context holds a secret (a one-time sign-in or confirmation code), and
+# the context keys that hold it. The code must reach the phone, so the outbox keeps it
+# until delivery and forgets it then (services._finish); nobody else reads it meanwhile
+# (ASVS 5.0 V14.2.4): the admin shows it masked.
+SECRET_TEMPLATES = frozenset({"otp", "filing_confirm"})
+SECRET_KEYS = frozenset({"code"})
+MASK = "••••••"
+
+
+def notification_context_shown(*, notification: Notification) -> dict:
+    """The notification's context as officials may see it: a secret code masked."""
+    context = dict(notification.context or {})
+    if notification.template in SECRET_TEMPLATES:
+        for key in SECRET_KEYS & context.keys():
+            context[key] = MASK
+    return context
+
 
 # Dossiers whose legal clock is running (a paused clock also has paused_at set).
 OPEN_STATUSES = (NationalStatus.RECEIVED, NationalStatus.PROCESSING)
@@ -90,9 +108,16 @@ def notifications_failed(
     *, agency_ids: list[int] | None, before_id: int | None = None, limit: int = PAGE_SIZE
 ) -> list[Notification]:
     """Failed notifications of these agencies (None: all), newest first, keyset-paged:
-    rows older than `before_id`. One more than `limit` tells that a next page exists."""
-    rows = Notification.objects.filter(status__in=FAILED_STATUSES).select_related(
-        "dossier", "agency"
+    rows older than `before_id`. One more than `limit` tells that a next page exists.
+    `secret`: a one-time code's message, never sent again (the code is forgotten; the
+    person asks for a new one)."""
+    rows = (
+        Notification.objects.filter(status__in=FAILED_STATUSES)
+        .select_related("dossier", "agency")
+        .defer("context")  # never shown here: a code still in it stays in the database
+        .annotate(
+            secret=ExpressionWrapper(Q(template__in=SECRET_TEMPLATES), output_field=BooleanField())
+        )
     )
     if agency_ids is not None:
         rows = rows.filter(agency_id__in=agency_ids)

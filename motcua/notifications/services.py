@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role, RoleAssignment
 from motcua.core.calendar import VN_TZ
+from motcua.core.conf import setting
 from motcua.dossiers.models import Dossier
 from motcua.notifications import conf
 from motcua.notifications.channels import Channel, Outcome, ProviderResult, registry
@@ -54,9 +55,10 @@ from motcua.notifications.models import (
     NotificationStatus,
 )
 from motcua.notifications.ratelimit import rate_take
-from motcua.notifications.rendering import RenderError, render_text
+from motcua.notifications.rendering import UNESCAPING, RenderError, render_html, render_text
 from motcua.notifications.selectors import (
     OPEN_STATUSES,
+    SECRET_TEMPLATES,
     channel_candidates,
     contact_key,
     contact_preference_for,
@@ -198,7 +200,9 @@ def notification_deliver(*, notification_id: int) -> str:
     if plugin is None:
         if row.exhausted_channels:
             mine.update(
-                status=S.PERMANENT_FAILURE, last_error=_("No channel reaches the recipient.")
+                status=S.PERMANENT_FAILURE,
+                last_error=_("No channel reaches the recipient."),
+                **({"context": {}} if row.template in SECRET_TEMPLATES else {}),
             )
             return S.PERMANENT_FAILURE
         result = ProviderResult(Outcome.RETRY, error="no enabled channel can reach the recipient")
@@ -239,10 +243,6 @@ def _channel_for(row: Notification, template: MessageTemplate) -> Channel | None
     return candidates[0] if candidates else None
 
 
-# Templates whose context holds a secret (a one-time code): forgotten once delivered.
-SECRET_TEMPLATES = frozenset({"otp", "filing_confirm"})
-
-
 def _next_channel(row: Notification, template: MessageTemplate, current: str) -> str:
     ids = [p.id for p in channel_candidates(notification=row, template=template)]
     if not ids:
@@ -256,8 +256,10 @@ def _finish(row: Notification, mine: Any, plugin: Channel | None, result: Provid
     now = timezone.now()
     channel = plugin.id if plugin else row.channel
     error = result.error[:500]
+    # A one-time code is forgotten once its message is delivered or has failed for good:
+    # the outbox is no store of sign-in codes.
+    secret = {"context": {}} if row.template in SECRET_TEMPLATES else {}
     if result.outcome == Outcome.DELIVERED:
-        secret = {"context": {}} if row.template in SECRET_TEMPLATES else {}
         done = mine.update(
             status=S.DELIVERED,
             channel=channel,
@@ -299,11 +301,16 @@ def _finish(row: Notification, mine: Any, plugin: Channel | None, result: Provid
             outcome = "fallback"
         else:
             done = mine.update(
-                status=S.PERMANENT_FAILURE, exhausted_channels=exhausted, last_error=error
+                status=S.PERMANENT_FAILURE,
+                exhausted_channels=exhausted,
+                last_error=error,
+                **secret,
             )
             outcome = S.PERMANENT_FAILURE
     elif result.outcome == Outcome.FAILED or row.attempts >= conf.get("NOTIFY_MAX_ATTEMPTS"):
-        done = mine.update(status=S.TECHNICAL_FAILURE, next_attempt_at=None, last_error=error)
+        done = mine.update(
+            status=S.TECHNICAL_FAILURE, next_attempt_at=None, last_error=error, **secret
+        )
         outcome = S.TECHNICAL_FAILURE
     else:
         unclear = result.outcome == Outcome.UNKNOWN
@@ -334,8 +341,13 @@ def notification_retry(*, notification: Notification, actor: AbstractBaseUser) -
     """An officer's retry of a failed notification: a fresh budget, delivered again soon.
 
     The key stays the same, and so does a pinned channel: if an earlier attempt did
-    reach its gateway, that gateway still recognises the message.
+    reach its gateway, that gateway still recognises the message. A one-time code is
+    never sent again: it has expired and was forgotten; the citizen asks for a new one.
     """
+    if notification.template in SECRET_TEMPLATES:
+        raise NotificationError(
+            _("A one-time code is not sent again: the person asks for a new code.")
+        )
     now = timezone.now()
     with transaction.atomic():
         changed = Notification.objects.filter(
@@ -401,6 +413,20 @@ def outbox_sweep() -> SweepReport:
     return SweepReport(requeued=len(due), recovered=recovered, expired=expired)
 
 
+def notifications_purge(*, now: datetime | None = None) -> int:
+    """Retention (settings, "Retention"): the outbox rows of one-time code messages go
+    after MOTCUA_OTP_KEEP_DAYS, and a code still in a row that failed for good (the
+    sweeper fails rows without reading them) is forgotten now. Messages about dossiers
+    belong to the dossier's record and stay. Returns how many rows were deleted."""
+    now = now or timezone.now()
+    secret = Notification.objects.filter(template__in=SECRET_TEMPLATES)
+    secret.filter(status__in=FAILED_STATUSES).update(context={})
+    days = setting("MOTCUA_OTP_KEEP_DAYS", 30)
+    if days <= 0:
+        return 0
+    return secret.filter(created_at__lt=now - timedelta(days=days)).delete()[0]
+
+
 # --- templates ------------------------------------------------------------------------------
 
 
@@ -419,6 +445,18 @@ def message_template_check(
             render_text(source, SAMPLE_CONTEXT)
         except RenderError as exc:
             errors[name] = _("The template does not render: %(error)s") % {"error": exc}
+    for name, source in (("subject", subject), ("email_body", email_body)):
+        # The e-mail's HTML part escapes every value; a template may not turn that off.
+        if name not in errors and UNESCAPING.search(source):
+            errors[name] = _(
+                "Values are always shown as typed in e-mails: remove “safe” and "
+                "“autoescape off” from the template."
+            )
+        elif name == "email_body" and name not in errors:
+            try:
+                render_html(source, SAMPLE_CONTEXT)
+            except RenderError as exc:
+                errors[name] = _("The template does not render: %(error)s") % {"error": exc}
     if "sms_body" not in errors and sms_body.strip():
         text = render_text(sms_body, SAMPLE_CONTEXT)
         parts = conf.get("NOTIFY_SMS_MAX_PARTS")

@@ -16,6 +16,7 @@ from motcua.notifications.services import (
     deadline_reminders_send,
     leader_digests_send,
     notification_deliver,
+    notifications_purge,
     outbox_sweep,
 )
 
@@ -62,3 +63,9 @@ def deadline_reminders() -> None:
 def leader_digests() -> None:
     """The leaders' morning e-mail: late dossiers, apologies due today, failed messages."""
     leader_digests_send()
+
+
+@db_periodic_task(vn_crontab(hour="2", minute="40"))
+def notifications_retention() -> None:
+    """Delete old sign-in code messages from the outbox (settings, "Retention")."""
+    notifications_purge()

@@ -9,7 +9,6 @@ nothing; both are idempotent (keyed on level, code and validity period).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from vietnam_provinces import Province, VietNamDivisionType, Ward
 
+from motcua.core.datafiles import DataFileError, read_json
 from motcua.organizations.models import (
     REFORM_DATE,
     AdministrativeUnit,
@@ -197,10 +197,9 @@ def units_import_history(*, path: Path = HISTORY_FILE) -> UnitImportReport:
     unit is an error, reported with the entry, and nothing is written.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        message = _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
-        raise UnitFileError([message]) from exc
+        data = read_json(path)
+    except DataFileError as exc:
+        raise UnitFileError([str(exc)]) from None
     errors = _validate_history(data)
     if errors:
         raise UnitFileError(errors)

@@ -1,19 +1,27 @@
-"""The citizen's account: who they are signed in as, and how they want news of their
-dossiers (SMS, Zalo or e-mail). One question on the contact page."""
+"""The citizen's account: who they are signed in as, how they want news of their
+dossiers (SMS, Zalo or e-mail; one question on the contact page), and the download of
+everything the portal holds about them (motcua.dossiers.my_data)."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from motcua.accounts.selectors import citizen_profile
 from motcua.accounts.services import citizen_contact_set
+from motcua.audit.services import audit_record
+from motcua.core.downloads import private_file_response
+from motcua.dossiers.my_data import citizen_data_export
 from motcua.notifications.selectors import contact_preference_for
 from motcua.portal.filing import citizen_required
 
@@ -78,3 +86,22 @@ def contact(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "error_list": [(f"f-{name}", message) for name, message in errors.items()],
     }, status=400 if errors else 200)
+
+
+@citizen_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    """The citizen's own data as a JSON file (Decree 13/2023/NĐ-CP art. 9(3), 9(7)):
+    a download never kept by a browser or proxy (ASVS 5.0 V14.3.2), and on record."""
+    data = citizen_data_export(citizen=request.user)
+    audit_record(
+        action="citizen.data_export",
+        request=request,
+        detail=f"{len(data['dossiers'])} dossier(s), {len(data['unfinished_forms'])} form(s)",
+    )
+    body = json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder)
+    return private_file_response(
+        body.encode(),
+        filename=f"du-lieu-cua-toi-{timezone.localdate():%Y%m%d}.json",
+        content_type="application/json; charset=utf-8",
+    )

@@ -27,7 +27,8 @@ from motcua.accounts.services import (
     phone_otp_send,
     phone_otp_verify,
 )
-from motcua.portal.tracking import client_address
+from motcua.audit.services import audit_code_failed, audit_vneid_failed
+from motcua.core.net import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def _send_code(request: HttpRequest, form: forms.Form, phone: str, context: dict) -> HttpResponse:
     try:
-        row = phone_otp_send(phone=phone, client_ip=client_address(request))
+        row = phone_otp_send(phone=phone, client_ip=client_ip(request))
     except ValidationError as exc:
         for message in exc.message_dict.get("phone", exc.messages):
             form.add_error("phone", message)
@@ -120,6 +121,7 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     try:
         user = phone_otp_verify(otp_id=pending["id"], code=form.cleaned_data["code"])
     except OtpError as exc:
+        audit_code_failed(request=request, phone=pending["phone"], reason=exc.code or "")
         form.add_error("code", exc.message)
         dead = exc.code in {"locked", "expired", "used"}
         return render(
@@ -234,7 +236,9 @@ def vneid_callback(request: HttpRequest) -> HttpResponse:
             logger.info("VNeID sign-in cancelled by the citizen")
             return _oidc_cancelled(request)
         logger.warning("VNeID sign-in refused: %s", exc.reason)
+        audit_vneid_failed(request=request, reason=str(exc.reason))
         return _oidc_failed(request)
-    except OtpError:
+    except OtpError as exc:
+        audit_vneid_failed(request=request, reason=exc.code or "")
         return _oidc_failed(request)
     return _signed_in(request, user)

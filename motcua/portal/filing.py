@@ -22,12 +22,13 @@ from motcua.accounts.services import OtpError
 from motcua.catalog import formdefs
 from motcua.catalog.display import duration_text
 from motcua.catalog.selectors import procedure_get_current
+from motcua.core.downloads import private_file_response
+from motcua.core.net import client_ip
 from motcua.dossiers.slips import document_pdf
 from motcua.filing import assisted, drafts
-from motcua.filing.uploads import MAX_UPLOAD_BYTES
+from motcua.filing.uploads import max_upload_mb
 from motcua.organizations.selectors import unit_list_communes
 from motcua.payments.selectors import bill_view, dossier_bill_current, methods_online
-from motcua.portal.tracking import client_address
 
 LOGIN_URL = "/dang-nhap/"
 SESSION_START = "filing_start"  # the procedure a signed-out visitor pressed "Start" on
@@ -253,7 +254,7 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
     if page["type"] == "upload":
         files = draft.uploads.get(page["id"], [])
         context["files"] = list(enumerate(files))
-        context["max_mb"] = MAX_UPLOAD_BYTES // (1024 * 1024)
+        context["max_mb"] = max_upload_mb()
         context["optional"] = page.get("required", True) is False
         used = {f.get("reused") for f in files}
         context["store"] = [] if draft.assisted_by_id else [
@@ -274,7 +275,8 @@ def _switch_language(request: HttpRequest, url: str, code: str) -> HttpResponse:
     response = redirect(url)
     if code in dict(settings.LANGUAGES):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code,
-                            max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax")
+                            max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                            secure=settings.LANGUAGE_COOKIE_SECURE)
     return response
 
 
@@ -404,7 +406,7 @@ def _check_assisted(request: HttpRequest, code: str, draft) -> HttpResponse:
                 row = assisted.assisted_code_send(
                     officer=request.user,
                     draft_id=draft.pk,
-                    client_ip=client_address(request),
+                    client_ip=client_ip(request),
                     to=request.POST.get("to") or None,
                     relative_phone=str(request.POST.get("relative_phone", ""))[:30],
                     relation=str(request.POST.get("relation", ""))[:200],
@@ -507,10 +509,9 @@ def _declaration_pdf(request: HttpRequest, draft) -> HttpResponse:
         context = _assisted_context(request, draft, sent=sent, errors={})
         return _check_page(request, draft, problem=exc.message, assist=context, status=400)
     pdf = document_pdf(template="backoffice/assisted/declaration_pdf.html", context=data)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="ban-khai-{data["digest"]}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        pdf, filename=f"ban-khai-{data['digest']}.pdf", content_type="application/pdf"
+    )
 
 
 def _check_page(request: HttpRequest, draft, *, problem: str = "",
@@ -568,7 +569,10 @@ def done(request: HttpRequest, code: str, draft_id: int) -> HttpResponse:
 @citizen_required
 def draft_list(request: HttpRequest) -> HttpResponse:
     items = [(d, draft_continue_url(d)) for d in drafts.drafts_open(citizen=request.user)]
-    return render(request, "portal/filing/drafts.html", {"items": items})
+    keep_days, notice_days = drafts.draft_retention()
+    return render(request, "portal/filing/drafts.html", {
+        "items": items, "keep_days": keep_days, "notice_days": notice_days,
+    })
 
 
 @citizen_required

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from motcua.core.downloads import private_file_response
 from motcua.dossiers import citizen as mine
 from motcua.dossiers import ratings
 from motcua.dossiers.models import Dossier
@@ -225,9 +226,11 @@ def slip(request: HttpRequest, code: str, form: str) -> HttpResponse:
     context = mine.citizen_slip_context(dossier=dossier, form=form, tracking_url=tracking_url)
     if context is None:
         raise Http404
-    response = HttpResponse(slip_pdf(form=form, context=context), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{dossier.code}-phieu-{form}.pdf"'
-    return response
+    return private_file_response(
+        slip_pdf(form=form, context=context),
+        filename=f"{dossier.code}-phieu-{form}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @never_cache
@@ -254,11 +257,10 @@ def paper(request: HttpRequest, code: str, paper_id: int) -> HttpResponse:
     if found is None:
         raise Http404
     paper, kind = found
-    return FileResponse(
+    return private_file_response(
         paper.file.open("rb"),
+        filename=paper.file.name,
         content_type=UPLOAD_CONTENT_TYPES.get(kind or "", "application/octet-stream"),
-        as_attachment=kind is None,
-        filename=paper.file.name.rsplit("/", 1)[-1],
     )
 
 
@@ -269,11 +271,10 @@ def result(request: HttpRequest, code: str) -> HttpResponse:
     dossier = mine.citizen_result_file(citizen=request.user, code=code)
     if dossier is None:
         raise Http404
-    return FileResponse(
+    return private_file_response(
         dossier.result_file.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
         filename=f"{dossier.code}-ket-qua.pdf",
+        content_type="application/pdf",
     )
 
 

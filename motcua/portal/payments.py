@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from motcua.core.downloads import private_file_response
+from motcua.core.net import client_ip
 from motcua.dossiers import citizen as mine
 from motcua.dossiers.models import Dossier
 from motcua.payments import conf
@@ -53,7 +55,9 @@ def _site(request: HttpRequest) -> str:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "127.0.0.1"
+    # The gateways (VNPAY's vnp_IpAddr) want an address, never "unknown".
+    address = client_ip(request)
+    return "127.0.0.1" if address == "unknown" else address
 
 
 @never_cache
@@ -200,6 +204,7 @@ def receipt(request: HttpRequest, code: str, series: str, number: int) -> HttpRe
     found = paying.payment_by_receipt(dossier=dossier, series=series, number=number)
     if found is None:
         raise Http404
-    response = HttpResponse(receipt_pdf(payment=found), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="bien-lai-{found.receipt}.pdf"'
-    return response
+    return private_file_response(  # the payer's name and address: never cached
+        receipt_pdf(payment=found), filename=f"bien-lai-{found.receipt}.pdf",
+        content_type="application/pdf",
+    )

@@ -2,7 +2,7 @@
 
 Thin: check the form, count the attempt, call the selector, render. A wrong code and
 wrong digits get the same answer; more than TRACKING_LIMIT attempts from one address
-in TRACKING_WINDOW_SECONDS get 429.
+in TRACKING_WINDOW_SECONDS get 429 (counted in the database: every worker together).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from motcua.core.net import client_ip
 from motcua.dossiers.tracking import (
     MAX_CODE_LENGTH,
     TRACKING_WINDOW_SECONDS,
     dossier_tracking,
     tracking_attempt,
+    tracking_retry_after,
 )
 
 
@@ -37,12 +39,6 @@ class TrackForm(forms.Form):
         return "".join(self.cleaned_data["code"].split()).upper()
 
 
-def client_address(request: HttpRequest) -> str:
-    # Behind a reverse proxy REMOTE_ADDR is the proxy: the deployment must set it from
-    # the proxy's header (e.g. gunicorn --forwarded-allow-ips) before this counts right.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
@@ -50,7 +46,7 @@ def track(request: HttpRequest) -> HttpResponse:
         form = TrackForm(initial={"code": request.GET.get("ma", "")[:MAX_CODE_LENGTH]})
         return render(request, "portal/track.html", {"form": form})
     form = TrackForm(request.POST)
-    if not tracking_attempt(client=client_address(request)):
+    if not tracking_attempt(client=client_ip(request)):
         context = {
             "form": form,
             "limited": _(
@@ -59,7 +55,9 @@ def track(request: HttpRequest) -> HttpResponse:
             )
             % {"minutes": TRACKING_WINDOW_SECONDS // 60},
         }
-        return render(request, "portal/track.html", context, status=429)
+        response = render(request, "portal/track.html", context, status=429)
+        response["Retry-After"] = str(tracking_retry_after())
+        return response
     if not form.is_valid():
         return render(request, "portal/track.html", {"form": form}, status=400)
     view = dossier_tracking(

@@ -16,4 +16,5 @@ urlpatterns = [
     path("dang-nhap/giu-phien/", auth.keepalive, name="keepalive"),
     path("tai-khoan/", account.overview, name="account"),
     path("tai-khoan/lien-lac/", account.contact, name="contact"),
+    path("tai-khoan/du-lieu-cua-toi/", account.my_data, name="my_data"),
 ]

@@ -117,13 +117,14 @@ def test_unsafe_next_is_ignored(client, sms, django_capture_on_commit_callbacks)
 
 
 def test_forms_are_plain_posts_with_csrf(sms, django_capture_on_commit_callbacks):
+    from django.conf import settings
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
     page = client.get("/dang-nhap/")
     html = page.content.decode()
     assert '<form method="post" action="/dang-nhap/"' in html and "<script" not in html
-    token = client.cookies["csrftoken"].value
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/dang-nhap/", {"phone": PHONE, "csrfmiddlewaretoken": token})
     assert response.status_code == 302

@@ -22,6 +22,7 @@ from motcua.accounts.contrib.population.client import (
     resident_lookup,
 )
 from motcua.accounts.models import CitizenProfile, LookupResult, PopulationLookup
+from tests.officials import official_login
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +210,7 @@ def test_an_answer_about_someone_else_is_refused():
 def test_the_record_is_read_only_in_the_admin(population, mother, client):
     lookup(mother)
     admin = get_user_model().objects.create_superuser(username="admin_x", password="x-Pass-9")
-    client.force_login(admin)
+    official_login(client, admin)
     listing = client.get("/admin/accounts/populationlookup/")
     assert listing.status_code == 200 and FATHER in listing.content.decode()
     assert client.get("/admin/accounts/populationlookup/add/").status_code == 403

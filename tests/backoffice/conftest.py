@@ -11,7 +11,6 @@ import pytest
 from django.core.cache import cache
 
 from motcua.catalog.selectors import procedure_get_current
-from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import (
     Applicant,
@@ -19,6 +18,7 @@ from motcua.dossiers.services import (
     dossier_file_online,
     dossier_receive_at_counter,
 )
+from tests.officials import official_login
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level, decided by the commune committee
 GOOD_ID = "010190012345"  # Lào Cai (010), born 1990
@@ -91,7 +91,8 @@ def login(client, demo) -> Callable[[str], Any]:
     """login("batxat.tiepnhan") signs the test client in as that demo official."""
 
     def sign_in(username: str) -> Any:
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
+        from django.contrib.auth import get_user_model
+
+        return official_login(client, get_user_model().objects.get(username=username))
 
     return sign_in

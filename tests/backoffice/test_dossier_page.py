@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from motcua.core.calendar import next_working_moment
 from motcua.dossiers.models import Dossier, DossierEvent, NationalStatus
+from tests.files import pdf_bytes
 
 STALE = (
     "This dossier was just updated by someone else. Here is its current state: "
@@ -80,7 +81,7 @@ def test_a_dossier_goes_through_the_whole_workflow_by_buttons(login, receive):
     assert refused.status_code == 400
     dossier.refresh_from_db()
     assert dossier.status == NationalStatus.DECIDED and not dossier.electronic_result
-    pdf = SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4 ket qua", "application/pdf")
+    pdf = SimpleUploadedFile("ket-qua.pdf", pdf_bytes(), "application/pdf")
     desk.post(
         f"/mot-cua/ho-so/{dossier.code}/ket-qua/",
         {"expected_version": dossier.lock_version, "result_file": pdf},

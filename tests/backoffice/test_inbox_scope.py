@@ -16,7 +16,9 @@ from motcua.backoffice.selectors import (
     inbox_page,
     workflow_steps,
 )
+from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers.models import Dossier
+from tests.officials import official_login, sign_in_with_password
 
 
 def text(response) -> str:
@@ -34,16 +36,15 @@ def test_login_page_signs_in_and_goes_to_the_inbox(client, demo):
     page = client.get("/mot-cua/dang-nhap/")
     assert page.status_code == 200
     assert 'name="username"' in page.content.decode()
-    response = client.post(
-        "/mot-cua/dang-nhap/", {"username": "batxat.tiepnhan", "password": "motcua-demo"}
-    )
+    # The password, then the code of the authenticator app (the demo enrolled one).
+    response = sign_in_with_password(client, "batxat.tiepnhan", DEMO_PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == "/mot-cua/"
 
 
 def test_a_user_without_role_gets_a_clear_page(client, demo):
     user = get_user_model().objects.create_user("citizen", password="x-long-password")
-    client.force_login(user)
+    official_login(client, user)
     response = client.get("/mot-cua/")
     assert response.status_code == 403
 

@@ -30,6 +30,7 @@ from motcua.dossiers.models import Dossier
 from motcua.organizations.models import AdministrativeUnit
 from motcua.reporting.models import Plan, Target
 from motcua.reporting.services import plan_save, reporting_rebuild
+from tests.officials import official_login
 
 BASE = "/mot-cua/bao-cao/"
 MARCH = {"period": "2026-03"}
@@ -95,7 +96,7 @@ def province_leader(officials) -> Any:
 
 
 def as_user(client, user, *, english: bool = True):
-    client.force_login(user)
+    official_login(client, user)
     if english:  # msgids, and English number formats, whatever the catalog holds
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

@@ -21,6 +21,7 @@ from motcua.dossiers.services import Applicant, PaperInput, dossier_receive_at_c
 from motcua.organizations.models import Agency, AgencyType
 from motcua.reporting.services import reporting_rebuild
 from tests.browsing import phone_context
+from tests.officials import official_login
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -103,7 +104,7 @@ def test_the_overview_on_a_desk_passes_axe(browser, site, assert_accessible):
 
     context = browser.new_context(viewport=DESK_SIZE, locale="vi-VN")
     client = Client()
-    client.force_login(leader())
+    official_login(client, leader())
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site}])
     page = context.new_page()

@@ -25,6 +25,7 @@ from motcua.dossiers.models import Dossier
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType
 from motcua.organizations.selectors import unit_current_successors
 from motcua.reporting.services import reporting_rebuild, rollups_refresh
+from tests.officials import official_login
 
 ELIGIBLE, FULLY_ONLINE = 9_493, 9_070
 WITH_FEE, PAID_ONLINE = 8_890, 7_563
@@ -159,7 +160,7 @@ def test_the_city_first_quarter_reads_on_todays_units(former_wards, write_csv, c
         agency=Agency.objects.get(code="000.00.00.H37"),  # Ủy ban nhân dân tỉnh
         role=Role.LEADER,
     )
-    client.force_login(leader)
+    official_login(client, leader)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     quarter = {"from": "2024-01-01", "to": "2024-03-31"}
     for url in ("/mot-cua/bao-cao/", f"/mot-cua/bao-cao/don-vi/{CITY}/"):

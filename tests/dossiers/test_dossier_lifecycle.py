@@ -34,6 +34,7 @@ from motcua.dossiers.services import (
     dossier_supplement_complete,
 )
 from motcua.notifications.models import Notification
+from tests.files import pdf_bytes
 
 from .conftest import BIRTH, CUSTOM, LAND, at
 
@@ -165,7 +166,7 @@ def test_default_workflow_fee_pause_and_early_return(world, clock, settings, tmp
         dossier=d,
         officer=u["approver"],
         expected_version=6,
-        upload=SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4 ket qua", "application/pdf"),
+        upload=SimpleUploadedFile("ket-qua.pdf", pdf_bytes(), "application/pdf"),
     )
     clock.set(2026, 2, 26, 8, 0)
     d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=7, electronic=True)

@@ -38,6 +38,7 @@ from motcua.dossiers.services import (
 )
 from motcua.dossiers.slip_contexts import slip_forms
 from motcua.dossiers.timing import dossiers_mark_overdue
+from tests.files import pdf_bytes
 
 from .conftest import BIRTH, LAND, at
 
@@ -240,7 +241,7 @@ def test_an_electronic_result_cannot_be_recorded_without_a_file(world, clock, se
         dossier=d,
         officer=u["approver"],
         expected_version=d.lock_version,
-        upload=SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4 ket qua", "application/pdf"),
+        upload=SimpleUploadedFile("ket-qua.pdf", pdf_bytes(), "application/pdf"),
     )
     assert d.electronic_result and d.result_file
     d = dossier_return_result(
@@ -268,7 +269,7 @@ def test_handled_fully_online_is_recorded_when_it_becomes_true(world, clock, set
         dossier=d,
         officer=u["approver"],
         expected_version=7,
-        upload=SimpleUploadedFile("kq.pdf", b"%PDF-1.4 kq", "application/pdf"),
+        upload=SimpleUploadedFile("kq.pdf", pdf_bytes(), "application/pdf"),
     )
     d = dossier_return_result(dossier=d, officer=u["desk"], expected_version=8, electronic=True)
     assert d.full_online and d.events.last().data["full_online"] is True

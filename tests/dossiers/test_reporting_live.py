@@ -26,6 +26,7 @@ from motcua.reporting.models import DossierFact, Rollup
 from motcua.reporting.selectors import indicators, scope_for_code, unit_scope
 from motcua.reporting.services import rollups_age, rollups_refresh
 from motcua.reporting.tasks import reporting_rollups_refresh
+from tests.officials import official_login
 
 from .conftest import BIRTH, LAND, at
 from .test_lawful_lifecycle import PAID_ONLINE, counter, decide
@@ -177,7 +178,7 @@ def test_the_api_gives_the_same_numbers_to_those_who_may_read_them(world, clock,
     query = {"unit": commune_code, "from": "2026-03-01", "to": "2026-03-31"}
     assert client.get(url, query).status_code == 401
 
-    client.force_login(leaders["commune"])
+    official_login(client, leaders["commune"])
     answer = client.get(url, query)
     assert answer.status_code == 200, answer.content
     body = answer.json()
@@ -199,7 +200,7 @@ def test_the_api_gives_the_same_numbers_to_those_who_may_read_them(world, clock,
     other = world.agency("000.02.31.H37").unit.code
     assert client.get(url, query | {"unit": other}).status_code == 403
 
-    client.force_login(leaders["province"])
+    official_login(client, leaders["province"])
     for unit in ("15", commune_code, other, "000.01.31.H37"):
         assert client.get(url, query | {"unit": unit}).status_code == 200, unit
     same = client.get(url, query | {"unit": "15"}).json()["indicators"]["filed_online"]

@@ -29,6 +29,7 @@ from motcua.dossiers.services import (
 )
 from motcua.dossiers.slip_contexts import slip_context_for
 from motcua.organizations.models import AdministrativeUnit
+from tests.officials import sign_in_as
 
 BIRTH = "1.001193"  # Đăng ký khai sinh (demo catalog)
 ADDRESS = "Số 12 đường Hoàng Liên, phường Lào Cai, tỉnh Lào Cai"
@@ -84,7 +85,7 @@ def decided(officials, dossier: Dossier) -> Dossier:
 def client_for(user) -> Client:
     client = Client()
     client.cookies["django_language"] = "en"
-    client.force_login(user)
+    sign_in_as(client, user)
     return client
 
 

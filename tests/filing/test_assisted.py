@@ -19,6 +19,7 @@ from motcua.notifications.models import Notification
 from motcua.organizations.models import AdministrativeUnit, UnitLevel
 from tests.accounts import conftest as accounts_conftest
 from tests.accounts.conftest import sms_codes
+from tests.officials import official_login
 
 from .birth import BASE, CODE, answers
 from .conftest import english_client, jpeg_bytes
@@ -36,7 +37,7 @@ STORED = "84987654321"
 
 def officer_client(user) -> Client:
     client = english_client()
-    client.force_login(user)
+    official_login(client, user)
     return client
 
 

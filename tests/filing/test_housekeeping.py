@@ -21,6 +21,7 @@ def _age(draft: Draft, days: int) -> None:
 
 def test_purge_abandoned_and_submitted(demo, client_in, commune_code, settings):
     settings.MOTCUA_DRAFT_KEEP_DAYS = 90
+    settings.MOTCUA_DRAFT_NOTICE_DAYS = 0  # the notice before deletion: test_retention.py
     old = start(client_in)
     assert upload(client_in, old, jpeg_bytes()).status_code == 302
     old.refresh_from_db()

@@ -217,10 +217,10 @@ def test_text_renamed_jpg_is_refused(demo, client_in):
     assert Draft.objects.get(pk=draft.pk).uploads == {}
 
 
-def test_too_big_file_is_refused(demo, client_in, monkeypatch):
-    monkeypatch.setattr("motcua.filing.uploads.MAX_UPLOAD_BYTES", 1000)
+def test_too_big_file_is_refused(demo, client_in, settings):
+    settings.MOTCUA_UPLOAD_MAX_FILE_MB = 1
     draft = start(client_in)
-    response = upload(client_in, draft, jpeg_bytes((300, 300)) + b"\0" * 2000)
+    response = upload(client_in, draft, jpeg_bytes((300, 300)) + b"\0" * 1024 * 1024)
     assert response.status_code == 400 and "too big" in response.content.decode()
 
 
@@ -317,11 +317,12 @@ def test_the_desk_sees_what_was_declared_and_finds_the_name_typed_plainly(demo, 
     the name without diacritics."""
     import unicodedata
 
+    from django.contrib.auth import get_user_model
     from django.test import Client as OfficeClient
     from pypdf import PdfReader
 
-    from motcua.demo.officials import DEMO_PASSWORD
     from motcua.organizations.models import AdministrativeUnit
+    from tests.officials import official_login
 
     batxat = AdministrativeUnit.objects.get(name="Xã Bát Xát", valid_to__isnull=True).code
     decomposed = unicodedata.normalize("NFD", "Lò Thị Mai")
@@ -339,8 +340,9 @@ def test_the_desk_sees_what_was_declared_and_finds_the_name_typed_plainly(demo, 
     assert dossier.applicant_name == "Lò Thị Mai"  # stored composed (NFC)
     assert dossier.receiving_agency.unit.code == batxat
 
-    office = OfficeClient()
-    assert office.login(username="batxat.tiepnhan", password=DEMO_PASSWORD)
+    office = official_login(
+        OfficeClient(), get_user_model().objects.get(username="batxat.tiepnhan")
+    )
     page = office.get(f"/mot-cua/ho-so/{dossier.code}/")
     assert page.status_code == 200
     declared = dict(page.context["answers"])

@@ -12,12 +12,12 @@ import pytest
 from django.utils import translation
 
 from motcua.catalog.selectors import procedure_get_current
-from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import Applicant, PaperInput, dossier_receive_at_counter
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
 from motcua.notifications.contrib.zalo.simulator import ZaloZnsSimulator
+from tests.officials import official_login
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level
 PHONE = "0912345678"
@@ -67,8 +67,9 @@ def receive(officials, agencies) -> Callable[..., Dossier]:
 @pytest.fixture
 def login(client, demo) -> Callable[[str], Any]:
     def sign_in(username: str) -> Any:
-        assert client.login(username=username, password=DEMO_PASSWORD)
-        return client
+        from django.contrib.auth import get_user_model
+
+        return official_login(client, get_user_model().objects.get(username=username))
 
     return sign_in
 

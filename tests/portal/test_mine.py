@@ -15,7 +15,6 @@ from django.test import Client
 from django.utils import translation
 
 from motcua.catalog.selectors import procedure_get_current
-from motcua.demo.officials import DEMO_PASSWORD
 from motcua.dossiers import services
 from motcua.dossiers.models import (
     Dossier,
@@ -26,9 +25,11 @@ from motcua.dossiers.models import (
     Outcome,
 )
 from motcua.dossiers.services import Applicant
+from tests.files import pdf_bytes
+from tests.officials import official_login
 
 BIRTH = "1.001193"
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PDF = pdf_bytes()  # a real one: a few bytes starting "%PDF" are refused as broken
 
 
 @pytest.fixture(autouse=True)
@@ -259,7 +260,7 @@ def test_an_official_withdraws_their_own_dossier_as_the_applicant(file_for, offi
 
 def official_client(username: str) -> Client:
     client = english_client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    official_login(client, get_user_model().objects.get(username=username))
     return client
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from motcua.catalog.services import CatalogFileError, catalog_import
+from motcua.core.datafiles import DataFileError, read_json
 
 
 def _iso_date(value: str) -> date:
@@ -35,18 +35,9 @@ class Command(BaseCommand):
         path: Path = options["file"]
         valid_from = _iso_date(options["valid_from"]) if options["valid_from"] else None
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(_("Cannot read %(path)s: %(error)s")
-                               % {"path": path, "error": exc}) from exc
-        try:
-            entries = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(
-                _("%(path)s is not valid JSON (line %(line)d, column %(column)d: %(error)s); "
-                  "nothing was imported.")
-                % {"path": path, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
-            ) from exc
+            entries = read_json(path)
+        except DataFileError as exc:
+            raise CommandError(str(exc)) from None
         try:
             report = catalog_import(entries=entries, source_name=path.name, valid_from=valid_from)
         except CatalogFileError as exc:

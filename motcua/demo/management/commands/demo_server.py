@@ -119,7 +119,10 @@ class Command(BaseCommand):
             "bank, VNPAY, payOS and national platform on ports 8031-8034. "
             f"\"Đăng nhập bằng VNeID\" opens the simulated VNeID on port {VNEID_DEMO_PORT} "
             "(choose a demo person; Hoàng Thị Lan is a first-time citizen); the simulated "
-            f"population database answers on port {POPULATION_DEMO_PORT}. Press Ctrl+C to stop."
+            f"population database answers on port {POPULATION_DEMO_PORT}. Officials and the "
+            "administrator sign in at /mot-cua/dang-nhap/ with the password load_demo printed, "
+            "then a two-step code: `manage.py demo_codes [username ...]` prints them. "
+            "Press Ctrl+C to stop."
         )
 
         def stop(*_args: object) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from motcua.accounts.credentials import official_must_change_password, official_password_set
 from motcua.catalog.formdefs import form_definitions_load
 from motcua.catalog.services import (
     CatalogFileError,
@@ -19,7 +20,11 @@ from motcua.catalog.services import (
 from motcua.core.services import calendar_seed
 from motcua.demo.agencies import demo_agencies_load
 from motcua.demo.history import demo_history_load
-from motcua.demo.officials import demo_officials_load
+from motcua.demo.officials import (
+    DEMO_PASSWORD,
+    demo_officials_load,
+    demo_second_factor_enrol,
+)
 from motcua.notifications.services import message_templates_ensure_seeded
 from motcua.organizations.models import AdministrativeUnit, UnitLevel
 from motcua.organizations.services import (
@@ -35,7 +40,7 @@ from motcua.workflows.services import workflows_ensure_shipped
 
 CATALOG_DIR = Path(settings.BASE_DIR) / "motcua" / "catalog" / "data"
 CATALOG_FILES = ["catalog_sample.json", "lao_cai_demo.json"]
-DEMO_ADMIN = ("admin", "motcua-demo")
+DEMO_ADMIN = ("admin", DEMO_PASSWORD)
 # Demo procedures processed with a consultation of another agency (liên thông):
 # land registration asks the tax office, the combined birth + residence procedure
 # asks the commune police.
@@ -116,9 +121,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo administrator: /admin/ user {DEMO_ADMIN[0]!r}, password {DEMO_ADMIN[1]!r}"
         )
+        self.stdout.write(
+            "Every demo login also asks for a two-step sign-in code: "
+            "manage.py demo_codes [username ...] prints the codes of the moment."
+        )
         self.stdout.write("Demo officials (back office at /mot-cua/):")
         for username, password, description in officials:
-            self.stdout.write(f"  {username:<24} {password:<14} {description}")
+            self.stdout.write(f"  {username:<24} {password:<18} {description}")
         self.stdout.write(
             f"Calendar days (holidays, days off, working Saturdays): {days.created} new, "
             f"{days.updated} updated, {days.kept} kept as the administrator set them"
@@ -148,9 +157,15 @@ class Command(BaseCommand):
         )
 
     def _demo_admin(self) -> bool:
+        """The demo's superuser, with the demo password and two-step sign-in (it signs in
+        on the officials' page like everyone else)."""
         username, password = DEMO_ADMIN
         users = get_user_model().objects
-        if users.filter(username=username).exists():
-            return False
-        users.create_superuser(username=username, password=password, email="")
-        return True
+        user = users.filter(username=username).first()
+        created = user is None
+        if created:
+            user = users.create_superuser(username=username, password=password, email="")
+        elif not user.check_password(password) or official_must_change_password(user=user):
+            official_password_set(user=user, password=password)
+        demo_second_factor_enrol(user)
+        return created

@@ -12,7 +12,7 @@ import smtplib
 import socket
 from email.utils import parseaddr
 
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.translation import gettext_lazy as _
 
 from motcua.notifications import conf
@@ -55,7 +55,7 @@ class EmailChannel(Channel):
             fail_silently=False,
         )
         mid = message_id(notification)
-        email = EmailMessage(
+        email = EmailMultiAlternatives(
             subject=content.subject,
             body=content.body,
             from_email=conf.get("NOTIFY_EMAIL_FROM"),
@@ -63,6 +63,7 @@ class EmailChannel(Channel):
             headers={"Message-ID": mid},
             connection=connection,
         )
+        email.attach_alternative(content.html, "text/html")  # every value escaped
         try:
             email.send()
         except (ConnectionRefusedError, socket.gaierror, smtplib.SMTPConnectError) as exc:

@@ -25,6 +25,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _part(message: Any, subtype: str) -> str:
+    """The text/`subtype` body of a message, single-part or multipart/alternative."""
+    body = message.get_body(preferencelist=(subtype,))
+    return body.get_content() if body is not None else ""
+
+
 class _Handler:
     def __init__(self, relay: SmtpRelaySimulator) -> None:
         self.relay = relay
@@ -44,7 +50,8 @@ class _Handler:
             ", ".join(envelope.rcpt_tos),
             {
                 "subject": " ".join(str(message.get("Subject", "")).split()),
-                "text": message.get_content() if not message.is_multipart() else "",
+                "text": _part(message, "plain"),
+                "html": _part(message, "html"),
             },
         )
         if not duplicate:

@@ -10,6 +10,9 @@
     dirty = false;
     var data = new FormData(form);
     data.set("action", "autosave");
+    // The one-use key belongs to the real submit: an autosave claiming it would have
+    // "Continue" answered with the autosave's empty answer (motcua.core.once).
+    data.delete("_once");
     fetch(form.getAttribute("action") || location.href, {
       method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Requested-With": "fetch"}
