@@ -4,13 +4,12 @@ The sequence is per receiving agency and local day (Asia/Ho_Chi_Minh) and has at
 least four digits (0001 … 9999, then 10000 …). It must never repeat, also when many
 officers receive at the same moment, on SQLite and on PostgreSQL:
 
-1. insert the (agency, day) counter row with `ON CONFLICT DO NOTHING`
-   (`bulk_create(ignore_conflicts=True)`): whoever comes first creates it, the others
-   wait for that insert to commit or roll back and then find it;
-2. lock the row (`SELECT … FOR UPDATE`; SQLite has no row locks, but motcua opens
-   SQLite transactions IMMEDIATE, which takes the database write lock at BEGIN),
-   increment and save — all inside the caller's transaction, so a rolled-back
-   reception gives its number back instead of leaving a gap in use.
+one statement, `INSERT … ON CONFLICT (agency, day) DO UPDATE SET last = last + 1
+RETURNING last`: whoever comes first creates the (agency, day) counter row, the others
+wait on its row lock (SQLite has no row locks, but motcua opens SQLite transactions
+IMMEDIATE, which takes the database write lock at BEGIN) and then increment it — all
+inside the caller's transaction, so a rolled-back reception gives its number back
+instead of leaving a gap in use.
 """
 
 from __future__ import annotations
@@ -38,10 +37,16 @@ def dossier_code_next(*, agency: Agency, at: datetime) -> str:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("dossier_code_next must run inside transaction.atomic().")
     day = timezone.localtime(at, VN_TZ).date()
-    DossierCodeSequence.objects.bulk_create(
-        [DossierCodeSequence(agency=agency, day=day, last=0)], ignore_conflicts=True
-    )
-    counter = DossierCodeSequence.objects.select_for_update().get(agency=agency, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return dossier_code_format(agency_code=agency.code, day=day, number=counter.last)
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(DossierCodeSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        # PostgreSQL and SQLite (3.35+) share this syntax; the conflict target is the
+        # dossier_code_sequence_day unique constraint.
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "
+            "ON CONFLICT (agency_id, day) DO UPDATE SET last = "
+            f"{table}.last + 1 RETURNING last",
+            [agency.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        (number,) = cursor.fetchone()
+    return dossier_code_format(agency_code=agency.code, day=day, number=number)

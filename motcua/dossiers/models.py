@@ -151,16 +151,20 @@ class Dossier(models.Model):
         related_name="dossiers",
         db_index=False,
     )
+    # No index of its own: dossier_recv_inbox and dossier_recv_period lead with it.
     receiving_agency = models.ForeignKey(
         "organizations.Agency",
         verbose_name=_("receiving agency"),
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="received_dossiers",
     )
+    # No index of its own: dossier_comp_inbox leads with it.
     competent_agency = models.ForeignKey(
         "organizations.Agency",
         verbose_name=_("competent agency"),
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="handled_dossiers",
     )
     assignee = models.ForeignKey(

@@ -201,16 +201,22 @@ def timing_refresh(dossier: Dossier, now: datetime) -> Timing:
     return result
 
 
-def clock_start(dossier: Dossier, now: datetime, appointment: datetime | None = None) -> None:
+def clock_start(
+    dossier: Dossier,
+    now: datetime,
+    appointment: datetime | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> None:
     """Receipt: the clock starts now; the appointment is receipt + legal time, or the
-    one the officer set for a procedure whose legal time could not be read."""
+    one the officer set for a procedure whose legal time could not be read.
+    `calendar`: the dossier's, when the caller has read it already."""
     version = dossier.procedure_version
     duration = duration_of(kind=version.duration_kind, amount=version.duration_amount)
     dossier.received_at = now
     dossier.clock_started_at = now
     if duration is not None:
         appointment = appointment_for(
-            received_at=now, duration=duration, calendar=dossier_calendar(dossier)
+            received_at=now, duration=duration, calendar=calendar or dossier_calendar(dossier)
         )
     dossier.appointment_at = appointment
     dossier.due_at = appointment

@@ -55,11 +55,10 @@ def receive(ctx: Context, *, appointment: datetime | None) -> dict[str, Any]:
     if problem := appointment_error(dossier, appointment, ctx.now):
         raise ActionNotAllowed(problem)
     set_state(ctx, ctx.definition["start"])
-    timing.clock_start(dossier, ctx.now, appointment)
+    calendar = timing.dossier_calendar(dossier)  # read once: each read costs a query
+    timing.clock_start(dossier, ctx.now, appointment, calendar)
     transfer = timing.transfer_moment(
-        received_at=ctx.now,
-        online=dossier.channel == Channel.ONLINE,
-        calendar=timing.dossier_calendar(dossier),
+        received_at=ctx.now, online=dossier.channel == Channel.ONLINE, calendar=calendar
     )
     return {
         "due_at": iso(dossier.due_at),

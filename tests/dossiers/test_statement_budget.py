@@ -1,0 +1,138 @@
+"""Statement budgets of reception and of each action (issue 14, lean actions).
+
+Each budget is the exact count today, savepoint and release included (the test's own
+transaction turns each service's atomic block into a savepoint): a change that adds a
+statement to the hot path fails here and must raise the budget on purpose. Delivery is
+queued on commit and not counted (the test transaction never commits).
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from motcua.dossiers.services import (
+    dossier_act,
+    dossier_fee_paid,
+    dossier_file_online,
+    dossier_receive,
+    dossier_request_fee,
+    dossier_request_supplement,
+    dossier_return_result,
+    dossier_supplement_complete,
+)
+
+from .conftest import BIRTH
+from .test_dossier_lifecycle import APPLICANT, DESK, counter
+
+# role, savepoint, code (one upsert), workflow, competent agency, calendar, dossier,
+# event, contact preference, outbox row, release
+RECEPTION = 11
+
+
+def test_reception_at_the_counter_stays_within_its_budget(world, django_assert_max_num_queries):
+    counter(world)  # the first of the day creates the code counter row
+    with django_assert_max_num_queries(RECEPTION):
+        counter(world)
+
+
+def test_online_filing_and_its_reception_stay_within_their_budgets(
+    world, clock, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(11):
+        d = dossier_file_online(
+            procedure_version=world.procedures[BIRTH],
+            applicant=APPLICANT,
+            receiving_agency=world.agency(DESK),
+        )
+    with django_assert_max_num_queries(10):
+        dossier_receive(dossier=d, officer=world.users["desk"], expected_version=1)
+
+
+def test_each_action_stays_within_its_budget(world, clock, django_assert_max_num_queries):
+    u = world.users
+    d = counter(world)
+    clock.set(2026, 2, 16, 8, 0)
+    steps = [
+        (
+            8,
+            lambda d: dossier_act(
+                dossier=d,
+                officer=u["desk"],
+                action="assign",
+                expected_version=d.lock_version,
+                assignee=u["specialist"],
+            ),
+        ),
+        (
+            10,
+            lambda d: dossier_request_supplement(
+                dossier=d,
+                officer=u["desk"],
+                missing=["Giấy chứng sinh"],
+                expected_version=d.lock_version,
+            ),
+        ),
+        (
+            11,
+            lambda d: dossier_supplement_complete(
+                dossier=d, actor=u["desk"], expected_version=d.lock_version
+            ),
+        ),
+        (
+            9,
+            lambda d: dossier_request_fee(
+                dossier=d, officer=u["desk"], amount_vnd=50_000, expected_version=d.lock_version
+            ),
+        ),
+        (
+            11,
+            lambda d: dossier_fee_paid(
+                dossier=d,
+                expected_version=d.lock_version,
+                payment={"online": False, "platform": "counter"},
+                actor=u["desk"],
+            ),
+        ),
+        (
+            7,
+            lambda d: dossier_act(
+                dossier=d,
+                officer=u["specialist"],
+                action="propose",
+                expected_version=d.lock_version,
+            ),
+        ),
+        (
+            9,
+            lambda d: dossier_act(
+                dossier=d, officer=u["approver"], action="approve", expected_version=d.lock_version
+            ),
+        ),
+        (
+            9,
+            lambda d: dossier_return_result(
+                dossier=d, officer=u["desk"], expected_version=d.lock_version
+            ),
+        ),
+    ]
+    for budget, step in steps:
+        with django_assert_max_num_queries(budget):
+            d = step(d)
+    assert d.status == 10
+
+
+def test_the_lock_reads_the_dossier_row_alone(world):
+    d = counter(world)
+    with CaptureQueriesContext(connection) as queries:
+        dossier_act(dossier=d, officer=world.users["desk"], action="assign", expected_version=1)
+    table = '"dossiers_dossier"'
+    # The first read of the dossier is the lock: its own columns, no other table.
+    lock = next(q["sql"] for q in queries if q["sql"].startswith("SELECT") and table in q["sql"])
+    columns, _from, rest = lock.removeprefix("SELECT ").partition(f" FROM {table} WHERE ")
+    assert rest, lock
+    assert all(c.startswith(f"{table}.") for c in columns.split(", "))
+    assert f'{table}."lock_version"' in columns
+    assert "JOIN" not in rest and "FROM" not in rest and "SELECT" not in rest
+    if connection.features.has_select_for_update:
+        assert rest.endswith("FOR UPDATE")
