@@ -4,11 +4,16 @@
     .venv/bin/python bench/portal.py [--duration 10] [--concurrency 8] [--workers 2]
                                      [--threads 4] [--rounds 3] [--workdir DIR]
                                      [--accept-encoding "gzip, deflate"]
+                                     [--databases sqlite,postgres]
+                                     [--postgres postgres://postgres@127.0.0.1:5432]
 
 Builds a SQLite demo database in a temporary directory (migrate + load_demo, then
 collectstatic with the production storage: whitenoise's compressed manifest), or reuses
-the one in --workdir, and starts gunicorn the way the demo does (gthread workers, see
-below) with MOTCUA_BENCH_HELLO=1, which routes a "hello" view through the same app.
+the one in --workdir; with --databases postgres (or sqlite,postgres: one after the other,
+then their ratios side by side) a throwaway PostgreSQL database (bench_portal), created
+with the demo and dropped at the end. For each database it starts gunicorn the way the
+demo does (gthread workers, see below) with MOTCUA_BENCH_HELLO=1, which routes a "hello"
+view through the same app.
 
 1. Weight: a citizen goes through the portal (home, search, procedure, sign-in with the
    one-time code read from the outbox, every question of "Đăng ký khai sinh", an upload,
@@ -40,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import http.client
+import json
 import os
 import random
 import re
@@ -74,6 +80,17 @@ BUDGET_TOTAL = 150_000
 BUDGET_JS = 75_000
 HELLO = "/_bench/hello/"
 BIRTH = "05/03/1990"
+# The question page measured: the baby's page (a group of six fields), 6th of the form.
+QUESTION = "tre"
+CHILD = {
+    "ho_ten": "Lò Văn An",
+    "gioi_tinh": "nam",
+    "ngay_sinh": "01/02/2026",
+    "noi_sinh": "co_so_y_te",
+    "ten_noi_sinh": "Trạm y tế xã Bát Xát",
+    "dan_toc": "Giáy",
+}
+
 
 def percentile(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
@@ -83,30 +100,73 @@ def percentile(samples: list[float], q: float) -> float:
 # --- the server -----------------------------------------------------------------------------
 
 
-def server_env(workdir: Path) -> dict[str, str]:
-    return sandbox_env(workdir, MOTCUA_BENCH_HELLO="1")
+def server_env(workdir: Path, database_url: str | None) -> dict[str, str]:
+    env = sandbox_env(workdir, MOTCUA_BENCH_HELLO="1")
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
 
 
-def prepare(workdir: Path, env: dict[str, str]) -> None:
+def postgres_url(server: str, name: str) -> str:
+    return f"{server.rstrip('/')}/{name}"
+
+
+def recreate_postgres(server: str, name: str) -> None:
+    """A throwaway database `name` on the PostgreSQL server at `server` (postgres://…)."""
+    import psycopg
+
+    with psycopg.connect(postgres_url(server, "postgres"), autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        db.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_postgres(server: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url(server, "postgres"), autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(workdir: Path, env: dict[str, str], *, fresh: bool, static: bool) -> None:
     def manage(*args: str) -> float:
         start = time.perf_counter()
         subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
         return time.perf_counter() - start
 
-    if (workdir / "motcua.sqlite3").exists():
+    if not fresh:
         print(f"reusing the database in {workdir}")
     else:
         took = manage("migrate", "--no-input", "--verbosity", "0")
         took += manage("load_demo", "--verbosity", "0")
-        print(f"demo database built in {took:.0f} s (migrate + load_demo) in {workdir}")
-    took = manage("collectstatic", "--no-input", "--verbosity", "0")
-    print(f"static files collected and compressed in {took:.0f} s")
+        print(f"demo database built in {took:.0f} s (migrate + load_demo)")
+    if static:
+        took = manage("collectstatic", "--no-input", "--verbosity", "0")
+        print(f"static files collected and compressed in {took:.0f} s in {workdir}")
+
+
+def sign_in_code(workdir: Path, database_url: str | None, phone: str) -> str:
+    """The code of the latest sign-in SMS to `phone`, from the outbox (no worker runs)."""
+    if not database_url:
+        return outbox_sign_in_code(workdir, phone)
+    import psycopg
+
+    with psycopg.connect(database_url) as db:
+        row = db.execute(
+            "SELECT context FROM notifications_notification WHERE template = 'otp' "
+            "AND recipient_phone = %s ORDER BY id DESC LIMIT 1",
+            ("84" + phone.lstrip("0"),),
+        ).fetchone()
+    if row is None:
+        raise LookupError(f"no sign-in code for {phone} in the outbox")
+    context = row[0]
+    return (context if isinstance(context, dict) else json.loads(context))["code"]
 
 
 @dataclass
 class Server:
     workdir: Path
     env: dict[str, str]
+    database_url: str | None
     workers: int
     threads: int
     process: subprocess.Popen | None = None
@@ -307,7 +367,7 @@ def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight],
     sign_in = page("sign-in (phone number)", f"/dang-nhap/?{urlencode({'next': BASE})}")
     expect(b.post("/dang-nhap/", sign_in, {"phone": PHONE, "next": BASE}), 302, "phone")
     code_page = page("sign-in (code)", "/dang-nhap/ma/")
-    code = outbox_sign_in_code(server.workdir, PHONE)
+    code = sign_in_code(server.workdir, server.database_url, PHONE)
     expect(b.post("/dang-nhap/ma/", code_page, {"code": code}), 302, "code")
     start = page("start of the form", BASE)
     draft_url = expect(b.post(BASE, start, {}), 302, "start").location
@@ -320,23 +380,20 @@ def citizen_journey(server: Server, accept_encoding: str) -> tuple[list[Weight],
 
     answer("nguoi_khai", person("Lò Thị Mai"), "first question page")
     answer("cccd_nguoi_khai", {"value": "010190000123"})
-    answer("quan_he", {"value": "me"})
-    answer("dien_thoai", {"value": PHONE})
+    # The phone page is skipped: the citizen signed in with that number.
     address = expect(b.get(f"{draft}noi_o/"), 200, "address")
     commune = re.search(r'<option value="(\d+)"', address.text).group(1)
     answer("noi_o", {"commune": commune, "street": "Thôn Làng Mới"})
-    answer("ten_tre", {"value": "Lò Văn An"})
-    answer("gioi_tinh_tre", {"value": "nam"})
-    answer("ngay_sinh_tre", {"value": "01/02/2026"})
-    answer("noi_sinh", {"value": "tram_y_te"})
-    answer("dan_toc_tre", {"value": "Giáy"})
-    answer("me", person("Lò Thị Mai"))
-    answer("co_cha", {"value": "khong"})
+    answer("quan_he", {"value": "me"})
+    answer(QUESTION, CHILD, "the baby (6th question)")
+    answer("cha_me", {"co_cha": "khong"})  # the mother declares: her ID is already known
     upload_url = f"{draft}giay_chung_sinh/"
     upload_page = page("upload page", upload_url)
     expect(b.upload(upload_url, upload_page, "giay.jpg", jpeg()), 302, "upload")
     form = expect(b.get(upload_url), 200, "upload page with its photo")
-    check_url = expect(b.post(upload_url, form, {"action": "continue"}), 302, "upload").location
+    expect(b.post(upload_url, form, {"action": "continue"}), 302, "upload")
+    answer("nhan_ket_qua", {"how": "desk"})
+    check_url = f"{draft}kiem-tra/"
     check = page("check answers", check_url)
     key = re.search(r'name="key" value="([^"]+)"', check.text).group(1)
     done_url = expect(b.post(check_url, check, {"key": key}), 302, "submit").location
@@ -454,19 +511,20 @@ def load(port: int, target: Target, concurrency: int, seconds: float) -> Result:
     return Result(target.label, len(samples), sum(errors), took, samples)
 
 
-def throughput(server: Server, citizen: HttpBrowser, args: argparse.Namespace) -> None:
-    # One draft per client, all of the signed-in citizen, each at its 6th question.
+def throughput(
+    server: Server, citizen: HttpBrowser, args: argparse.Namespace, database: str
+) -> dict[str, float]:
+    """Measures each target; returns its ratio to hello."""
+    # One draft per client, all of the signed-in citizen, each at its 6th question (the baby).
     post_paths, bodies = [], []
     for _ in range(args.concurrency):
         start = expect(citizen.get(BASE), 200, "start")
         draft = expect(citizen.post(BASE, start, {}), 302, "new draft").location
-        url = draft.rstrip("/").rsplit("/", 1)[0] + "/ten_tre/"
+        url = draft.rstrip("/").rsplit("/", 1)[0] + f"/{QUESTION}/"
         form = expect(citizen.get(url), 200, "question page")
         post_paths.append(url)
         bodies.append(
-            urlencode(
-                {"csrfmiddlewaretoken": form.csrf(), "value": "Lò Văn An", "action": "continue"}
-            ).encode()
+            urlencode({"csrfmiddlewaretoken": form.csrf(), **CHILD, "action": "continue"}).encode()
         )
     targets = [
         Target("hello (same app, no view work)", "GET", [HELLO]),
@@ -484,7 +542,8 @@ def throughput(server: Server, citizen: HttpBrowser, args: argparse.Namespace) -
     warm = min(2.0, args.duration / 4)
     print()
     print(
-        f"requests per second: gunicorn gthread, {args.workers} workers x {args.threads} "
+        f"requests per second on {database}: gunicorn gthread, {args.workers} workers x "
+        f"{args.threads} "
         f"threads; {args.concurrency} keep-alive clients; {args.duration:g} s each "
         f"({args.rounds} interleaved rounds) after {warm:g} s of warm-up"
     )
@@ -502,15 +561,18 @@ def throughput(server: Server, citizen: HttpBrowser, args: argparse.Namespace) -
             total.latencies += part.latencies
     print(f"  {'':<34} {'req/s':>8} {'vs hello':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
     hello = None
+    ratios = {}
     for result in results.values():
         if not result.requests:
             raise RuntimeError(f"{result.label}: no request succeeded")
         hello = hello or result.rate
+        ratios[result.label] = result.rate / hello
         print(
             f"  {result.label:<34} {result.rate:8.1f} {result.rate / hello:8.3f}x "
             f"{statistics.median(result.latencies) * 1000:8.1f} "
             f"{percentile(result.latencies, 0.95) * 1000:8.1f} {result.errors:7d}"
         )
+    return ratios
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -534,24 +596,60 @@ def main() -> int:
         help="as the browser sends it (Chrome on plain HTTP: 'gzip, deflate'; "
         "brotli is only offered over HTTPS and is not decoded here)",
     )
+    parser.add_argument(
+        "--databases",
+        default="sqlite",
+        help="comma-separated, run one after the other: sqlite (a file in the workdir), "
+        "postgres (a throwaway database on --postgres, created and dropped)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default="postgres://postgres@127.0.0.1:5432",
+        help="the PostgreSQL server for --databases postgres (no database name)",
+    )
+    parser.add_argument(
+        "--postgres-name", default="bench_portal", help="the throwaway database's name"
+    )
     args = parser.parse_args()
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if not databases or set(databases) - {"sqlite", "postgres"}:
+        parser.error("--databases: sqlite, postgres or both")
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="motcua-bench-portal-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir = workdir.resolve()
-    env = server_env(workdir)
-    server = Server(workdir, env, args.workers, args.threads)
     # A SIGTERM to the bench still stops gunicorn (through the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    summary: dict[str, dict[str, float]] = {}
     try:
-        prepare(workdir, env)
-        server.start()
-        print(f"gunicorn on 127.0.0.1:{server.port} (pid {server.process.pid})")
-        weights, citizen = citizen_journey(server, args.accept_encoding)
-        print_weights(weights, args.accept_encoding)
-        throughput(server, citizen, args)
+        for number, database in enumerate(databases):
+            print(f"\n=== {database} ===")
+            url = None
+            if database == "postgres":
+                url = postgres_url(args.postgres, args.postgres_name)
+            if url:
+                recreate_postgres(args.postgres, args.postgres_name)
+            env = server_env(workdir, url)
+            server = Server(workdir, env, url, args.workers, args.threads)
+            try:
+                fresh = bool(url) or not (workdir / "motcua.sqlite3").exists()
+                prepare(workdir, env, fresh=fresh, static=number == 0)
+                server.start()
+                print(f"gunicorn on 127.0.0.1:{server.port} (pid {server.process.pid})")
+                weights, citizen = citizen_journey(server, args.accept_encoding)
+                if number == 0:  # the same bytes whatever the database
+                    print_weights(weights, args.accept_encoding)
+                summary[database] = throughput(server, citizen, args, database)
+            finally:
+                server.stop()
+                if url:
+                    drop_postgres(args.postgres, args.postgres_name)
+        if len(summary) > 1:
+            print("\nratio to hello, side by side:")
+            print(f"  {'':<34}" + "".join(f" {d:>9}" for d in summary))
+            for label in next(iter(summary.values())):
+                print(f"  {label:<34}" + "".join(f" {r[label]:8.3f}x" for r in summary.values()))
     finally:
-        server.stop()
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -197,7 +197,9 @@ class FeeItem(models.Model):
     class Meta:
         verbose_name = _("fee")
         verbose_name_plural = _("fees")
-        ordering = ["version", "position"]
+        # By the column, not "version": that would order by ProcedureVersion's own
+        # ordering and join two tables into every fee list (issue 14).
+        ordering = ["version_id", "position"]
 
     def __str__(self) -> str:
         amount = "" if self.amount_vnd is None else f" {self.amount_vnd}"
@@ -228,7 +230,7 @@ class RequiredPaper(models.Model):
     class Meta:
         verbose_name = _("required paper")
         verbose_name_plural = _("required papers")
-        ordering = ["version", "position"]
+        ordering = ["version_id", "position"]  # no join (see FeeItem)
 
     def __str__(self) -> str:
         return self.name

@@ -389,9 +389,12 @@ def citizen_result_file(*, citizen: Any, code: str) -> Dossier | None:
     """The citizen's own dossier `code` when its electronic result can be downloaded:
     returned (status 10) with a result file attached (motcua.dossiers.results)."""
     dossier = citizen_dossier_get(citizen=citizen, code=code)
-    if dossier is None or dossier.status != NationalStatus.RETURNED or not dossier.result_file:
-        return None
-    return dossier
+    return dossier if dossier is not None and result_downloadable(dossier) else None
+
+
+def result_downloadable(dossier: Dossier) -> bool:
+    """Whether the dossier's electronic result can be downloaded (the citizen's own)."""
+    return dossier.status == NationalStatus.RETURNED and bool(dossier.result_file)
 
 
 # --- the rating -------------------------------------------------------------------------------

@@ -593,12 +593,12 @@ def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> None:
         return
     raw = draft.answers.get(page["id"])
     raw = raw if isinstance(raw, dict) else {}
-    context = answer_context(draft, page)
+    context = None  # read only for a field that may be looked up (it costs queries)
     consents = [sub for sub in page["fields"] if "consent_for" in sub]
     states = dict((draft.answers.get(FOUND) or {}).get(page["id"], {}))
     changed = False
     for sub in page["fields"]:
-        if not sub.get("lookup") or not formdefs.field_shown(sub, raw, context):
+        if not sub.get("lookup"):
             continue
         number = str(raw.get(sub["id"], "")).replace(" ", "").replace(".", "")
         if validation.cccd_error(number) is not None:
@@ -609,6 +609,9 @@ def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> None:
         consent = any(sub["id"] in c["consent_for"] and raw.get(c["id"]) == "1"
                       for c in consents)
         if not consent:
+            continue
+        context = context or answer_context(draft, page)
+        if not formdefs.field_shown(sub, raw, context):
             continue
         state: dict[str, Any] = {"id_number": number}
         if not population_configured():

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.accounts.contrib.oidc import client as oidc
+from motcua.accounts.middleware import session_renew
 from motcua.accounts.services import (
     OtpError,
     citizen_from_oidc_claims,
@@ -151,16 +152,17 @@ def resend_code(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """The "continue" button of the session-expiry warning. Every request renews an idle
-    session (SESSION_SAVE_EVERY_REQUEST); this one says whether it was still alive:
-    204 to the script (401 when it had already ended), a redirect to a plain form post."""
+    """The "continue" button of the session-expiry warning: renews the session's idle
+    expiry in full (other requests renew it only when it has run down a few minutes) and
+    says whether it was still alive: 204 to the script, with the seconds left in
+    X-Session-Expires-In (401 when it had already ended), a redirect to a plain form post."""
     from_script = request.headers.get("X-Requested-With") == "fetch"
     back = _safe_next(request, request.POST.get("next"))
     if not request.user.is_authenticated:
         if from_script:
             return HttpResponse(status=401)
         return redirect(f"{reverse('citizen:sign_in')}?{urlencode({'next': back})}")
-    request.session.modified = True
+    session_renew(request.session, force=True)
     return HttpResponse(status=204) if from_script else redirect(back)
 
 

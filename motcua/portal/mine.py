@@ -99,7 +99,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                 (f, SLIP_LABELS["01-online" if f == "01" and acknowledged else f])
                 for f in view.slips
             ],
-            "result_ready": mine.citizen_result_file(citizen=request.user, code=code) is not None,
+            "result_ready": mine.result_downloadable(dossier),  # read once, above
             "can_rate": ratings.rating_open(dossier) and ratings.rating_can_change(rating),
             "rating": rating,
             "bill": bill_view(bill=bill) if bill else None,

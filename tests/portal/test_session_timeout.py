@@ -24,7 +24,7 @@ FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 def test_idle_minutes_come_from_the_environment(monkeypatch):
     import motcua.settings as project_settings
 
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # renewed every few minutes instead
     assert settings.SESSION_COOKIE_AGE == 60 * 60  # the default: one hour
     monkeypatch.setenv("MOTCUA_SESSION_IDLE_MINUTES", "15")
     try:

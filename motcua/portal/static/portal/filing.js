@@ -17,7 +17,8 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: {"X-Requested-With": "fetch"}
     }).then(function (response) {
-      if (response.ok) document.dispatchEvent(new Event("motcua:saved"));
+      // The answer says how long the session has left (session.js).
+      if (response.ok) document.dispatchEvent(new CustomEvent("motcua:saved", {detail: response}));
     }, function () { dirty = true; });
   }
   function changed() {

@@ -1,6 +1,8 @@
-/* Session-expiry warning (WCAG 2.2.1): a signed-in session ends after data-idle seconds
-   without a request. A few minutes before, a dialog offers "Continue the session", which
-   posts to the keepalive endpoint; when the time is up it says so, with a link to sign in
+/* Session-expiry warning (WCAG 2.2.1): a signed-in session ends data-idle seconds after
+   the page loaded unless another request renews it; the server says how long is left in
+   the X-Session-Expires-In header of the answers to the page's scripts (the "continue"
+   button here, the autosave in filing.js). A few minutes before, a dialog offers
+   "Continue the session", which posts to the keepalive endpoint; when the time is up it says so, with a link to sign in
    again and come back here. Without JavaScript nothing shows: answers are saved at every
    step and signing in again returns to the page. */
 (function () {
@@ -25,7 +27,10 @@
   function hide() {
     if (box.close) { if (box.open) box.close(); } else box.removeAttribute("open");
   }
-  function restart() { deadline = Date.now() + idle; }
+  function restart(seconds) { deadline = Date.now() + seconds * 1000; }
+  function left(response) {  // seconds, or NaN when the answer does not say
+    return parseInt(response && response.headers.get("X-Session-Expires-In"), 10);
+  }
   function end() {
     ended = true;
     hide();  // shown again, so that the new text is announced
@@ -46,14 +51,17 @@
       headers: {"X-Requested-With": "fetch"}
     }).then(function (response) {
       sending = false;
-      if (response.ok) { restart(); hide(); } else end();
+      if (response.ok) { restart(left(response) || idle / 1000); hide(); } else end();
     }, function () { sending = false; });
   }
   form.addEventListener("submit", keep);
   box.addEventListener("cancel", function (event) { event.preventDefault(); keep(); });
   // A request made by another script on the page (the autosave) renews the session too.
-  document.addEventListener("motcua:saved", restart);
+  document.addEventListener("motcua:saved", function (event) {
+    var seconds = left(event.detail);
+    if (seconds > 0) restart(seconds);
+  });
   document.addEventListener("visibilitychange", tick);
-  restart();
+  restart(idle / 1000);
   setInterval(tick, Math.min(15000, lead / 4));
 })();
