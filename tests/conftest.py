@@ -183,12 +183,17 @@ def assert_accessible():
 @pytest.fixture(autouse=True)
 def _fresh_search_index():
     # Each test rolls back, so a later test can reach the same catalog revision
-    # number with other rows; the in-memory index must not survive across tests.
+    # number with other rows; the in-memory index must not survive across tests, nor
+    # the cached revision and public pages (motcua.portal.pagecache).
+    from django.core.cache import cache
+
     from motcua.catalog.search import clear_index_cache
 
     clear_index_cache()
+    cache.clear()
     yield
     clear_index_cache()
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
 from motcua.catalog.models import CatalogRevision, ProcedureVersion
@@ -21,6 +22,25 @@ def catalog_revision_key() -> tuple[int, datetime | None]:
     """
     row = CatalogRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
     return row or (0, None)
+
+
+# The revision as the public pages read it (motcua.portal.pagecache): from the `default`
+# cache, re-read from the database at most this often. With Redis the cache is shared and
+# catalog_revision_bump() clears the entry on commit, so every process sees a change at
+# once; with the local-memory cache each process holds its own copy, and a change made by
+# another process (an admin save in another worker, import_catalog) shows there within
+# these seconds. A cached page is then served without any database query.
+REVISION_CACHE_KEY = "motcua:catalog-revision"
+REVISION_CACHE_SECONDS = 5
+
+
+def catalog_revision_cached() -> tuple[int, datetime | None]:
+    """catalog_revision_key(), through the cache (see REVISION_CACHE_SECONDS)."""
+    revision = cache.get(REVISION_CACHE_KEY)
+    if revision is None:
+        revision = catalog_revision_key()
+        cache.set(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
+    return revision
 
 
 def procedure_get_current(*, code: str) -> ProcedureVersion | None:

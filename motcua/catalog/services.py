@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -38,6 +39,7 @@ from motcua.catalog.parsing import (
     parse_processing_time,
 )
 from motcua.catalog.search import name_holds
+from motcua.catalog.selectors import REVISION_CACHE_KEY
 from motcua.core.calendar import DurationKind, parse_duration
 from motcua.core.datafiles import DataFileError, read_json
 from motcua.core.text import fold
@@ -67,6 +69,11 @@ def catalog_revision_bump() -> None:
         )
         if not updated:
             CatalogRevision.objects.get_or_create(pk=1, defaults={"number": 1})
+    # The cached copy goes now (this process re-reads the row, and sees its own
+    # uncommitted change), and again after the commit: a process that re-read the old
+    # number in between would otherwise keep it for REVISION_CACHE_SECONDS.
+    cache.delete(REVISION_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(REVISION_CACHE_KEY))
 
 
 # --- catalog file import ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from motcua.catalog.admin import RevisionBumpingAdmin
 from motcua.organizations.models import AdministrativeUnit, Agency, UnitSuccession
 
 
@@ -38,7 +39,10 @@ class CurrentFilter(admin.SimpleListFilter):
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(admin.ModelAdmin):
+class AdministrativeUnitAdmin(RevisionBumpingAdmin):
+    """Units and agencies are on the public pages (the desk to call, its hours), which
+    are cached per catalog revision (motcua.portal.pagecache): an edit moves it."""
+
     list_display = ["code", "name", "type", "level", "parent", "valid_from", "valid_to"]
     list_filter = [CurrentFilter, "level", "type"]
     search_fields = ["code", "name"]
@@ -48,7 +52,7 @@ class AdministrativeUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(RevisionBumpingAdmin):
     list_display = ["code", "name", "type", "unit", "is_active", "is_demo_data"]
     list_filter = ["type", "is_active", "is_demo_data"]
     search_fields = ["code", "name", "unit__name"]

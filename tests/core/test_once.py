@@ -60,7 +60,6 @@ ALLOWED = {
     ("backoffice/not_official.html", "backoffice:logout"): "sign-out",
     ("portal/account/overview.html", "citizen:sign_out"): "sign-out",
     ("portal/mine/list.html", "citizen:sign_out"): "sign-out",
-    ("base.html", "set_language"): "the language switch sets a cookie, records nothing",
     ("base.html", "citizen:keepalive"): (
         "keeps the session alive; session.js sends it again and again from the same page"
     ),
