@@ -11,6 +11,7 @@ created or queried, delay, drop, repeat or reorder its callbacks, or keep saying
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import threading
 import time
@@ -58,9 +59,14 @@ class Callback:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-        except (OSError, urllib.error.URLError) as exc:
-            return 0, str(exc).encode()
+            try:
+                return exc.code, exc.read()
+            except (OSError, http.client.HTTPException):
+                return exc.code, b""
+        except (OSError, http.client.HTTPException) as exc:
+            # Refused, reset, or cut mid-answer (the server died while sending its body,
+            # http.client.IncompleteRead): no answer, so the gateway sends again later.
+            return 0, (str(exc) or type(exc).__name__).encode()
 
 
 class Switches:
