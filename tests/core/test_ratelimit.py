@@ -25,6 +25,7 @@ from motcua.core.ratelimit import (
     rate_retry_after,
 )
 from motcua.dossiers.tracking import TRACKING_LIMIT, TRACKING_WINDOW_SECONDS
+from tests.concurrency import all_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 9, 10, 30, tzinfo=UTC)
@@ -87,27 +88,10 @@ LIMIT, THREADS, HITS_EACH = 30, 20, 5
 
 
 def _concurrent_hits() -> list[bool]:
-    barrier = threading.Barrier(THREADS)
-    results: list[bool] = []
-    errors: list[BaseException] = []
+    def hits() -> list[bool]:
+        return [rate_hit(key="race", limit=LIMIT, window_seconds=3600) for _ in range(HITS_EACH)]
 
-    def work() -> None:
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(HITS_EACH):
-                results.append(rate_hit(key="race", limit=LIMIT, window_seconds=3600))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()  # each thread had its own connection
-
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return results
+    return [hit for each in all_at_once(hits, THREADS) for hit in each]
 
 
 @pytest.mark.skipif(

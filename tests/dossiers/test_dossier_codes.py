@@ -6,17 +6,17 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from motcua.dossiers.codes import dossier_code_format, dossier_code_next
 from motcua.dossiers.models import Dossier, DossierCodeSequence
 from motcua.dossiers.services import Applicant, dossier_receive_at_counter
 from motcua.organizations.models import AdministrativeUnit, Agency
+from tests.concurrency import all_at_once
 
 from .conftest import BIRTH, at, build_world
 
@@ -91,26 +91,7 @@ def test_needs_a_transaction(transactional_db):
 
 
 def _concurrent_receptions(world, count: int) -> list[str]:
-    barrier = threading.Barrier(count)
-    codes: list[str] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            barrier.wait(timeout=30)
-            codes.append(receive(world).code)
-        except BaseException as exc:  # reported below, with the thread's traceback lost
-            errors.append(exc)
-        finally:
-            connections.close_all()  # each thread had its own connection
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return codes
+    return all_at_once(lambda: receive(world).code, count)
 
 
 @pytest.mark.skipif(
