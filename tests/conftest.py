@@ -184,16 +184,20 @@ def assert_accessible():
 def _fresh_search_index():
     # Each test rolls back, so a later test can reach the same catalog revision
     # number with other rows; the in-memory index must not survive across tests, nor
-    # the cached revision and public pages (motcua.portal.pagecache).
+    # the cached revision and public pages (motcua.portal.pagecache), nor the memos of
+    # rows by id (motcua.core.memo).
     from django.core.cache import cache
 
     from motcua.catalog.search import clear_index_cache
+    from motcua.core.memo import memos_clear
 
     clear_index_cache()
     cache.clear()
+    memos_clear()
     yield
     clear_index_cache()
     cache.clear()
+    memos_clear()
 
 
 @pytest.fixture(scope="module")

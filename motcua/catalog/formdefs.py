@@ -59,7 +59,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -67,7 +67,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from motcua.catalog.models import FormDefinition, Procedure
+from motcua.catalog.selectors import catalog_revision_cached
 from motcua.core.calendar import VN_TZ
+from motcua.core.memo import Memo
 from motcua.dossiers import validation
 from motcua.dossiers.models import ResultDelivery
 
@@ -607,10 +609,30 @@ def _clean_number_text(kind: str, raw: Any, required: bool) -> tuple[Any, str | 
     return (None, error) if error else (text, None)
 
 
-def _commune(province_code: str, code: str):
+class Commune(NamedTuple):
+    code: str
+    name: str
+
+
+# The communes of the province, asked on every address question and checked with every
+# answer: kept per catalog revision (unit edits move it), at most a minute.
+_communes: Memo[dict[str, Commune]] = Memo(seconds=60, size=8)
+
+
+def communes(province_code: str) -> dict[str, Commune]:
+    """Today's communes and wards of the province by code, in the order of their names;
+    shared by the threads of this process: read only."""
     from motcua.organizations.selectors import unit_list_communes
 
-    return unit_list_communes(province_code=province_code).filter(code=code.strip()).first()
+    def read() -> dict[str, Commune]:
+        rows = unit_list_communes(province_code=province_code).values_list("code", "name")
+        return {code: Commune(code, name) for code, name in rows}
+
+    return _communes.get((province_code, catalog_revision_cached()), read)
+
+
+def _commune(province_code: str, code: str) -> Commune | None:
+    return communes(province_code).get(code.strip())
 
 
 @dataclass

@@ -7,7 +7,8 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 
-from motcua.catalog.models import CatalogRevision, ProcedureVersion
+from motcua.catalog.models import CatalogRevision, FormDefinition, ProcedureVersion
+from motcua.core.memo import Memo
 
 
 def catalog_revision() -> int:
@@ -41,6 +42,27 @@ def catalog_revision_cached() -> tuple[int, datetime | None]:
         revision = catalog_revision_key()
         cache.set(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
     return revision
+
+
+# What every page of a draft reads (motcua.core.memo): the form definition, a large JSON
+# document that is never edited (a change is a new version, a new id), and the
+# procedure version, kept per catalog revision.
+_form_definitions: Memo[FormDefinition] = Memo(seconds=None, size=128)
+_versions: Memo[ProcedureVersion] = Memo(seconds=300, size=256)
+
+
+def form_definition_cached(pk: int) -> FormDefinition:
+    """The form definition `pk`, shared by the threads of this process: read only."""
+    return _form_definitions.get(pk, lambda: FormDefinition.objects.get(pk=pk))
+
+
+def procedure_version_cached(pk: int) -> ProcedureVersion:
+    """The procedure version `pk` with its procedure, as of the catalog revision this
+    process last read; shared by the threads of this process: read only."""
+    return _versions.get(
+        (pk, catalog_revision_cached()),
+        lambda: ProcedureVersion.objects.select_related("procedure").get(pk=pk),
+    )
 
 
 def procedure_get_current(*, code: str) -> ProcedureVersion | None:

@@ -8,6 +8,8 @@ makes a second dossier.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +30,7 @@ from django.utils.translation import gettext as _
 from motcua.accounts.services import citizen_profile_fill
 from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPaper
+from motcua.catalog.selectors import form_definition_cached, procedure_version_cached
 from motcua.core.conf import setting
 from motcua.core.text import nfc
 from motcua.core.uploads import (
@@ -72,12 +75,17 @@ def drafts_open(*, citizen: Any) -> QuerySet[Draft]:
 
 
 def draft_get(*, citizen: Any, pk: int) -> Draft | None:
-    """The citizen's draft; an assisted one only once sent (the citizen confirmed it)."""
-    return (
-        Draft.objects.select_related("procedure_version__procedure", "form_definition", "dossier")
-        .filter(citizen=citizen, pk=pk)
+    """The citizen's draft; an assisted one only once sent (the citizen confirmed it).
+    Its form definition and procedure come from this process's memo, not a join: every
+    question page reads them (motcua.catalog.selectors.form_definition_cached)."""
+    draft = (
+        Draft.objects.filter(citizen=citizen, pk=pk)
         .exclude(assisted_by__isnull=False, dossier__isnull=True).first()
     )
+    if draft is not None:
+        draft.form_definition = form_definition_cached(draft.form_definition_id)
+        draft.procedure_version = procedure_version_cached(draft.procedure_version_id)
+    return draft
 
 
 def draft_by_token(*, citizen: Any, token: str) -> Draft | None:
@@ -146,6 +154,8 @@ def draft_pages(draft: Draft) -> list[dict]:
 # a verified source (the e-ID, the phone the sign-in code went to); they stay on the check
 # page, where they can be changed. Page ids cannot start with "_".
 PREFILLED = "_prefilled"
+# The keys draft_save_answer writes inside the answers' JSON (a form's page ids are so).
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,80}")
 KNOWN = "_known"
 FOUND = "_found"  # {page: {field: population-database lookup state}}
 VERIFIED_SOURCES = ("vneid", "account")
@@ -291,21 +301,73 @@ def draft_start(
     )
 
 
-def draft_save_answer(*, draft: Draft, page_id: str, raw: Any) -> None:
-    """Keep what was typed on a page, checked or not (autosave uses this too), in
-    Unicode NFC: a phone keyboard's combining marks and composed letters become one."""
+def draft_answer_keep(*, draft: Draft, page_id: str, raw: Any) -> Any:
+    """Put what was typed on a page into `draft` in memory (NFC: a phone keyboard's
+    combining marks and composed letters become one), as draft_save_answer writes it;
+    returns it as kept."""
     raw = nfc(raw)
-    with transaction.atomic():
-        locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        if locked.dossier_id:
-            raise DraftError(_("This form has already been sent."))
-        prefilled = {
-            p: source for p, source in prefilled_sources(locked.answers).items() if p != page_id
-        }
-        locked.answers = {**locked.answers, page_id: raw, PREFILLED: prefilled}
-        locked.current_page = page_id
-        locked.save(update_fields=["answers", "current_page", "updated_at"])
-    draft.answers, draft.current_page = locked.answers, locked.current_page
+    prefilled = {
+        p: source for p, source in prefilled_sources(draft.answers).items() if p != page_id
+    }
+    draft.answers = {**draft.answers, page_id: raw, PREFILLED: prefilled}
+    draft.current_page = page_id
+    return raw
+
+
+def draft_save_answer(
+    *,
+    draft: Draft,
+    page_id: str,
+    raw: Any,
+    found: dict | None = None,
+    current_page: str | None = None,
+) -> None:
+    """Keep what was typed on a page, checked or not (autosave uses this too), with the
+    page's population look-ups (`found`, from draft_lookup) and the page to resume at
+    (`current_page`, else this one).
+
+    One UPDATE that sets these keys inside the stored answers (SQLite's json_set,
+    PostgreSQL's jsonb ||), not a read-lock-write: another tab's answers saved meanwhile
+    are kept, and a question page costs one statement. `draft.answers` becomes what the
+    row holds."""
+    raw = draft_answer_keep(draft=draft, page_id=page_id, raw=raw)
+    if not _SAFE_KEY.fullmatch(page_id):  # the definition's ids are; never in SQL if not
+        raise DraftError(_("This question does not exist."))
+    sets = {page_id: raw}
+    if found is not None:
+        sets[FOUND] = {**(draft.answers.get(FOUND) or {}), page_id: found}
+    now = timezone.now()
+    page = page_id if current_page is None else current_page
+    table = Draft._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            pair = "jsonb_build_object(%s::text, %s::jsonb)"
+            patch = " || ".join(["answers"] + [pair] * len(sets))
+            params = [v for key, value in sets.items() for v in (key, json.dumps(value))]
+            cursor.execute(
+                f"UPDATE {table} SET answers = ({patch}) #- ARRAY[%s, %s]::text[], "
+                "current_page = %s, updated_at = %s WHERE id = %s AND dossier_id IS NULL "
+                "RETURNING answers",
+                [*params, PREFILLED, page_id, page, now, draft.pk],
+            )
+        else:
+            patch = "answers"
+            params = []
+            for key, value in sets.items():
+                patch = f"json_set({patch}, %s, json(%s))"
+                params += [f'$."{key}"', json.dumps(value)]
+            cursor.execute(
+                f"UPDATE {table} SET answers = json_remove({patch}, %s), current_page = %s, "
+                "updated_at = %s WHERE id = %s AND dossier_id IS NULL RETURNING answers",
+                [*params, f'$."{PREFILLED}"."{page_id}"', page,
+                 connection.ops.adapt_datetimefield_value(now), draft.pk],
+            )
+        row = cursor.fetchone()
+    if row is None:
+        raise DraftError(_("This form has already been sent."))
+    answers = row[0]
+    draft.answers = answers if isinstance(answers, dict) else json.loads(answers)
+    draft.current_page = page
 
 
 def draft_set_page(*, draft: Draft, page_id: str) -> None:
@@ -577,12 +639,14 @@ def draft_check(draft: Draft) -> tuple[dict[str, Any], dict[str, dict[str, str]]
     return clean, errors
 
 
-def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> None:
+def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> dict | None:
     """Look up, in the national population database, the people whose ID number the page
-    holds, once the citizen consented (Decree 13/2023 art. 11: personal data is processed
-    with the data subject's consent; the lookup is logged by the plugin). A number looked
+    holds (as kept in `draft` in memory), once the citizen consented (Decree 13/2023
+    art. 11: personal data is processed with the data subject's consent; the lookup is
+    logged by the plugin). A number looked
     up already is not asked again; the answers keep what was found, so the details are
-    confirmed, not typed."""
+    confirmed, not typed. Returns the page's new look-up states (None: nothing new), for
+    draft_save_answer to write, and puts them in `draft.answers` meanwhile."""
     from motcua.accounts.contrib.population.client import (
         PopulationUnavailable,
         population_configured,
@@ -635,14 +699,11 @@ def draft_lookup(*, draft: Draft, page: dict, requester: Any) -> None:
                     }
         states[sub["id"]] = state
         changed = True
-    if changed:
-        with transaction.atomic():
-            locked = Draft.objects.select_for_update().get(pk=draft.pk)
-            found_all = dict(locked.answers.get(FOUND) or {})
-            found_all[page["id"]] = states
-            locked.answers = {**locked.answers, FOUND: found_all}
-            locked.save(update_fields=["answers", "updated_at"])
-        draft.answers = locked.answers
+    if not changed:
+        return None
+    found = {**(draft.answers.get(FOUND) or {}), page["id"]: states}
+    draft.answers = {**draft.answers, FOUND: found}
+    return states
 
 
 # --- submission ----------------------------------------------------------------------------

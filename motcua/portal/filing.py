@@ -27,7 +27,6 @@ from motcua.core.net import client_ip
 from motcua.dossiers.slips import document_pdf
 from motcua.filing import assisted, drafts
 from motcua.filing.uploads import max_upload_mb
-from motcua.organizations.selectors import unit_list_communes
 from motcua.payments.selectors import bill_view, dossier_bill_current, methods_online
 
 LOGIN_URL = "/dang-nhap/"
@@ -232,9 +231,7 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
     if page["type"] == "address" or any(
         sub["type"] == "commune" for sub in page.get("fields", []) if page["type"] == "group"
     ):
-        context["communes"] = list(
-            unit_list_communes(province_code=drafts.province_code()).values_list("code", "name")
-        )
+        context["communes"] = list(formdefs.communes(drafts.province_code()).values())
     if page["type"] == "group":
         context["fields"] = _group_fields(draft, page, raw if isinstance(raw, dict) else {}, errors)
     if page["type"] == "delivery":
@@ -305,6 +302,8 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
         elif action.startswith("remove-") and action[7:].isdigit():
             index = int(action[7:])
             raw = [item for i, item in enumerate(raw) if i != index]
+    if action == "continue" and current["type"] != "upload":
+        return _continue(request, draft, current, pages, raw, from_check=from_check)
     drafts.draft_save_answer(draft=draft, page_id=page_id, raw=raw)
     if current["type"] == "upload":
         # A chosen file is kept whichever button was pressed ("Continue" included), and
@@ -332,17 +331,40 @@ def page(request: HttpRequest, code: str, draft_id: int, page_id: str) -> HttpRe
         return redirect(_drafts_url(draft))
     if action != "continue":
         return redirect(stay_url)
-    drafts.draft_lookup(draft=draft, page=current, requester=request.user)
     _value, errors = drafts.page_check(draft, current)
     if errors:
         return _render_page(request, draft, current, pages, errors, status=400)
-    flow = [p["id"] for p in drafts.draft_flow(draft)]  # an answer may show or hide pages
-    index = flow.index(page_id) if page_id in flow else len(flow)
-    if from_check or index + 1 >= len(flow):
+    next_page = _next_page(draft, current["id"], from_check=from_check)
+    if next_page is None:
         return redirect(_check_url(draft))
-    # Resume at the next question even if the redirect never reaches the browser.
-    drafts.draft_set_page(draft=draft, page_id=flow[index + 1])
-    return redirect(_page_url(draft, flow[index + 1]))
+    drafts.draft_set_page(draft=draft, page_id=next_page)
+    return redirect(_page_url(draft, next_page))
+
+
+def _next_page(draft, page_id: str, *, from_check: bool) -> str | None:
+    """The question after `page_id` (an answer may show or hide pages); None: the check
+    page comes next."""
+    flow = [p["id"] for p in drafts.draft_flow(draft)]
+    index = flow.index(page_id) if page_id in flow else len(flow)
+    return None if from_check or index + 1 >= len(flow) else flow[index + 1]
+
+
+def _continue(request, draft, current, pages, raw, *, from_check: bool) -> HttpResponse:
+    """"Continue" on a question: the answer checked, then saved with the page to resume
+    at in one statement (the next question even if the redirect never reaches the
+    browser), whether it passed or not."""
+    page_id = current["id"]
+    drafts.draft_answer_keep(draft=draft, page_id=page_id, raw=raw)
+    found = drafts.draft_lookup(draft=draft, page=current, requester=request.user)
+    _value, errors = drafts.page_check(draft, current)
+    next_page = None if errors else _next_page(draft, page_id, from_check=from_check)
+    drafts.draft_save_answer(draft=draft, page_id=page_id, raw=raw, found=found,
+                             current_page=next_page or page_id)
+    if errors:
+        return _render_page(request, draft, current, pages, errors, status=400)
+    if next_page is None:
+        return redirect(_check_url(draft))
+    return redirect(_page_url(draft, next_page))
 
 
 @citizen_required

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 from motcua.accounts.selectors import citizen_profile
+from motcua.catalog.selectors import catalog_revision_cached
+from motcua.core.memo import Memo
 from motcua.filing.drafts import receiving_agency_for
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
 
@@ -100,25 +102,26 @@ def _help_of(agency: Agency) -> DeskHelp:
     )
 
 
-def _draft_unit(draft: Any) -> AdministrativeUnit | None:
-    """The commune the draft's address answer names (what filing will route by)."""
+def _draft_commune_code(draft: Any) -> str:
+    """The code of the commune the draft's address answer names (what filing will route
+    by); "" when not answered yet."""
     if draft is None:
-        return None
+        return ""
     page_id = (draft.form_definition.definition.get("applicant") or {}).get("address")
     answer = (draft.answers or {}).get(page_id) if page_id else None
-    code = str(answer.get("commune") or "").strip() if isinstance(answer, dict) else ""
-    if not code:
-        return None
-    return AdministrativeUnit.objects.filter(
-        code=code, level=UnitLevel.COMMUNE, valid_to__isnull=True
-    ).first()
+    return str(answer.get("commune") or "").strip() if isinstance(answer, dict) else ""
 
 
-def _profile_unit(user: Any) -> AdministrativeUnit | None:
+def _profile_unit_id(user: Any) -> int | None:
     if user is None:
         return None
     profile = citizen_profile(user=user)
-    return profile.commune if profile is not None else None
+    return profile.commune_id if profile is not None else None
+
+
+# Every filing page shows the box: its desk is kept per commune, language and catalog
+# revision (agency and unit edits move it), at most a minute (motcua.core.memo).
+_desks: Memo[DeskHelp | None] = Memo(seconds=60)
 
 
 def desk_help(
@@ -135,12 +138,34 @@ def desk_help(
     `unit`, else the commune of `draft`'s address answer, else that of `user`'s profile
     picks the desk (module docstring). `procedure_version` (else the draft's) is handed
     to the routing."""
-    if agency is None:
-        unit = unit or _draft_unit(draft) or _profile_unit(user)
-        version = procedure_version or (draft.procedure_version if draft is not None else None)
-        agency = receiving_agency_for(procedure_version=version, unit=unit)
-        if agency is None:
-            return None
+    if agency is not None:
+        return _desk_of(agency, procedure_version)
+    version = procedure_version or (draft.procedure_version if draft is not None else None)
+    code = "" if unit is not None else _draft_commune_code(draft)
+    if code:
+        key: tuple = ("code", code)
+
+        def find_unit() -> AdministrativeUnit | None:
+            return AdministrativeUnit.objects.filter(
+                code=code, level=UnitLevel.COMMUNE, valid_to__isnull=True
+            ).first()
+    else:
+        unit_id = unit.pk if unit is not None else _profile_unit_id(user)
+        key = ("unit", unit_id)
+
+        def find_unit() -> AdministrativeUnit | None:
+            if unit is not None or unit_id is None:
+                return unit
+            return AdministrativeUnit.objects.filter(pk=unit_id).first()
+
+    def compute() -> DeskHelp | None:
+        found = receiving_agency_for(procedure_version=version, unit=find_unit())
+        return _desk_of(found, procedure_version) if found is not None else None
+
+    return _desks.get((*key, get_language(), catalog_revision_cached()), compute)
+
+
+def _desk_of(agency: Agency, procedure_version: Any) -> DeskHelp:
     if not agency.phone.strip() and agency.type != AgencyType.PROVINCE_SERVICE_CENTRE:
         centre = receiving_agency_for(procedure_version=procedure_version, unit=None)
         if centre is not None and centre.phone.strip():

@@ -22,15 +22,15 @@ from tests.filing.conftest import commune_code  # noqa: F401  (a fixture)
 BUDGET = {
     "home": 2,
     "search": 3,  # + the catalog revision the search index is checked against
-    # + the version with its fees and papers, whether it has an online form, and the
-    # desk that helps (the citizen's profile and commune's agency)
-    "procedure": 8,
-    # + the draft with its version and form (one query), the desk that helps: the commune
-    # of the address answer, the profile, the agency
-    "question GET": 6,
-    # + the draft read again under a lock, the answer written, the commune of the address
-    # (the baby's page shows the declarant's address), the next page written
-    "question POST": 9,
+    # + the version with its fees and papers, whether it has an online form, the
+    # citizen's profile (whose commune's desk helps: the desk itself from a memo,
+    # motcua.core.memo)
+    "procedure": 7,
+    # + the draft (its version and form from memos), the profile (no address answered
+    # yet: the desk is the profile commune's)
+    "question GET": 4,
+    # + the draft, then one statement writing the answer and the page to resume at
+    "question POST": 4,
     "my dossiers": 5,  # + a page of dossiers, those waiting for the citizen, the drafts
     "dossier": 9,  # + the dossier, its events, papers, form, rating, bill, the supplement
 }
@@ -53,8 +53,8 @@ def citizen_client(demo) -> Client:
 
 def within_budget(assert_max, client: Client, page: str, url: str, data=None, *, post=False,
                   status: int = 200):
-    """The page asked twice: the first warms what is cached (the search index); the second,
-    what most visitors meet, is held to the budget."""
+    """The page asked twice: the first warms what is cached (the search index, the memos);
+    the second, what most visitors meet, is held to the budget."""
     send = client.post if post else client.get
     if not post:
         send(url, data or {})
