@@ -178,28 +178,43 @@ MOTCUA_UPLOAD_MAX_REQUEST_MB = int(env.env_str("MOTCUA_UPLOAD_MAX_REQUEST_MB", "
 MOTCUA_UPLOAD_MAX_PIXELS = int(env.env_str("MOTCUA_UPLOAD_MAX_PIXELS", "40000000"))
 
 # --- Cache -------------------------------------------------------------------
-# Public pages served whole to anonymous visitors (motcua/portal/pagecache.py), and the
-# catalog revision they are keyed on. Local memory: one cache per process, a few
-# thousand pages of ~15 KB at most.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 3000},
+# Public pages served whole to anonymous visitors (motcua/portal/pagecache.py), the
+# catalog revision they are keyed on, and the rate-limit counters. With REDIS_URL (as in
+# production) one Redis cache is shared by every process: a catalog change shows at once
+# in every gunicorn worker, and a page is rendered once for all of them. Without it
+# (demo, tests) local memory: one cache per process, a few thousand pages of ~15 KB.
+REDIS_URL = env.env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "motcua",
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
 # How long a cached public page is kept at most, in seconds (0: pages are not cached).
-# A catalog change shows at once; this bounds how long other changes (payment methods,
-# online forms, a new release with Redis as the cache) take to show.
+# A catalog change or a new release shows at once (both are in the key); this bounds how
+# long other changes (payment methods, online forms) take to show.
 MOTCUA_PAGE_CACHE_SECONDS = int(env.env_str("MOTCUA_PAGE_CACHE_SECONDS", "600"))
 
 # --- Background jobs (Huey) -------------------------------------------------
-REDIS_URL = env.env_str("REDIS_URL")
+# On Redis when REDIS_URL is set (production: the queue survives a restart and every
+# worker shares it), else in a SQLite file under var/. HUEY_NAME names the queue, so a
+# test can have its own on a shared Redis.
+HUEY_NAME = env.env_str("HUEY_NAME", "motcua")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "motcua", "url": REDIS_URL}
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": HUEY_NAME, "url": REDIS_URL}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "motcua",
+        "name": HUEY_NAME,
         "filename": str(VAR_DIR / "huey.sqlite3"),
     }
 HUEY["immediate"] = env.env_bool("HUEY_IMMEDIATE", default=False)

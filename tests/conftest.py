@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.redis_support import redis_url  # noqa: F401  (the fixture: tests/redis_support.py)
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -26,7 +28,7 @@ CHROMIUM_ARGS = [
 
 # Modules of tens of seconds (real Chromium, real servers, a real Huey consumer).
 SLOW_MARKERS = ("browser", "live_server")
-SLOW_MODULES = {"test_worker_kill.py"}
+SLOW_MODULES = {"test_worker_kill.py", "test_redis_broker.py"}
 
 
 def _is_slow(item: pytest.Item) -> bool:

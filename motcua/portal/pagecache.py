@@ -1,8 +1,8 @@
 """Public pages served whole from the cache to anonymous visitors.
 
 Home, search (with the list of procedures by field) and procedure pages are the same
-for every visitor without a session, so they are rendered once per address, language
-and catalog revision and kept in the `default` cache (local memory, or Redis when
+for every visitor without a session, so they are rendered once per address, language,
+catalog revision and release and kept in the `default` cache (local memory, or Redis when
 REDIS_URL is set). A hit reads the revision from the cache too
 (motcua.catalog.selectors.catalog_revision_cached): no database query, no session.
 
@@ -18,18 +18,23 @@ REDIS_URL is set). A hit reads the revision from the cache too
   If-None-Match / If-Modified-Since answer 304 without a body. Vary: Cookie keeps a
   browser or proxy from showing the anonymous copy once the visitor has signed in.
 - A catalog change (catalog_revision_bump: import, admin edits of procedures, fields,
-  units and agencies) moves the revision, hence the key. Entries also expire after
-  MOTCUA_PAGE_CACHE_SECONDS, which bounds how long other changes (payment methods
-  configured, online forms loaded, a new release) take to show; 0 turns caching off.
+  units and agencies) moves the revision, hence the key. A new release does too: Redis
+  keeps its pages across a deploy, so the key carries a hash of the code, templates,
+  translations and static manifest that rendered them (release_id). Entries also expire
+  after MOTCUA_PAGE_CACHE_SECONDS, which bounds how long other changes (payment methods
+  configured, online forms loaded) take to show; 0 turns caching off.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache as memoize
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -41,6 +46,39 @@ from motcua.catalog.selectors import catalog_revision_cached
 from motcua.core.conf import setting
 
 CACHE_CONTROL = "max-age=0, must-revalidate"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # motcua/
+
+
+def release_digest(package_dir: Path, manifest: Path | None) -> str:
+    """A short hash of what renders a page: the Python sources, the templates and the
+    compiled translations under `package_dir`, and the static files' manifest (the
+    hashed file names the pages link to) if there is one."""
+    files_by_name: dict[str, Path] = {}  # relative names: the same on every machine
+    for folder, subfolders, files in os.walk(package_dir):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        parts = set(Path(folder).relative_to(package_dir).parts)
+        for name in files:
+            if (
+                name.endswith(".py")
+                or "templates" in parts
+                or ("locale" in parts and name.endswith(".mo"))
+            ):
+                path = Path(folder, name)
+                files_by_name[path.relative_to(package_dir).as_posix()] = path
+    if manifest is not None and manifest.is_file():
+        files_by_name[f"static:{manifest.name}"] = manifest
+    digest = hashlib.blake2b(digest_size=8)
+    for name, path in sorted(files_by_name.items()):
+        content = path.read_bytes()
+        digest.update(f"{name}\0{len(content)}\0".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+@memoize
+def release_id() -> str:
+    """This process's release: computed once, on the first cached page (~15 ms)."""
+    return release_digest(PACKAGE_DIR, Path(settings.STATIC_ROOT) / "staticfiles.json")
 
 
 @dataclass(frozen=True)
@@ -76,7 +114,7 @@ def _key(request: HttpRequest, revision: tuple) -> str:
     # The pages hold no absolute address, so the host is not part of the key (and
     # CommonMiddleware has already refused a host not in ALLOWED_HOSTS).
     address = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
-    return f"motcua:page:{request.LANGUAGE_CODE}:{number}:{stamp}:{address}"
+    return f"motcua:page:{release_id()}:{request.LANGUAGE_CODE}:{number}:{stamp}:{address}"
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:

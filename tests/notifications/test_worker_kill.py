@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.conf import settings as django_settings
 
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
@@ -35,50 +32,11 @@ DRIVER = Path(__file__).with_name("outbox_driver.py")
 TOTAL = 1000
 PAUSE_AT = 500  # the driver waits there until the worker has been killed
 KILL_AT = 100  # SMS messages taken by the gateway when the worker is killed
-PG_DATABASE = "h_notify_kill"
+PG_DATABASE = "h_notify_kill"  # the `database` fixture (conftest.py)
 
 
 def _on_postgres() -> bool:
     return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[str, Callable[[str], list[tuple[Any, ...]]]]]:
-    """(DATABASE_URL, query) of a fresh database for the processes of this test."""
-    if not _on_postgres():
-        path = tmp_path / "motcua.sqlite3"
-
-        def query_sqlite(sql: str) -> list[tuple[Any, ...]]:
-            with sqlite3.connect(path, timeout=20) as connection:
-                return connection.execute(sql).fetchall()
-
-        yield f"sqlite:///{path}", query_sqlite
-        return
-
-    import psycopg
-
-    params = django_settings.DATABASES["default"]
-    server = {
-        "host": params.get("HOST") or "127.0.0.1",
-        "port": params.get("PORT") or 5432,
-        "user": params.get("USER") or "postgres",
-        "password": params.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-
-    def query_pg(sql: str) -> list[tuple[Any, ...]]:
-        with psycopg.connect(dbname=PG_DATABASE, autocommit=True, **server) as connection:
-            return connection.execute(sql).fetchall()
-
-    password = f":{server['password']}" if server["password"] else ""
-    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{PG_DATABASE}"
-    try:
-        yield url, query_pg
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> subprocess.CompletedProcess:

@@ -1,14 +1,22 @@
-"""Public pages served whole from the cache (motcua.portal.pagecache)."""
+"""Public pages served whole from the cache (motcua.portal.pagecache).
+
+Every test runs twice: on the local-memory cache (demo, tests) and on the real Redis
+(production's REDIS_URL; tests/redis_support.py).
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Now
@@ -20,13 +28,26 @@ from django.test.utils import CaptureQueriesContext
 from motcua.catalog.models import CatalogRevision, Procedure, ProcedureVersion
 from motcua.catalog.selectors import REVISION_CACHE_KEY
 from motcua.catalog.services import catalog_import, catalog_revision_bump
-from motcua.portal.pagecache import public_page
+from motcua.portal import pagecache
+from motcua.portal.pagecache import public_page, release_digest, release_id
+from tests.redis_support import redis_cache_settings
 
 pytestmark = pytest.mark.usefixtures("demo")
 
 BIRTH = "/thu-tuc/1.001193/"
 PAGES = ["/", "/tim-kiem/", "/tim-kiem/?q=khai+sinh", BIRTH]
 DATA = Path(__file__).resolve().parents[2] / "motcua" / "catalog" / "data"
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def cache_backend(request, settings) -> Iterator[str]:
+    if request.param == "redis":
+        settings.CACHES = redis_cache_settings(request.getfixturevalue("redis_url"), "pages")
+        cache.clear()  # conftest's clear before the test emptied the local-memory cache
+        yield request.param
+        cache.clear()  # only this prefix's keys
+    else:
+        yield request.param
 
 
 def account_menu(response) -> str:
@@ -258,3 +279,97 @@ def test_an_agency_saved_in_the_admin_moves_the_revision(admin_client):
     agency.refresh_from_db()
     assert agency.phone == "0214 3999 999"
     assert catalog_revision() == before + 1
+
+
+def test_the_pages_are_stored_in_the_variants_cache(client, cache_backend):
+    client.get(BIRTH)
+    backend = caches["default"]
+    if cache_backend == "locmem":
+        assert isinstance(backend, LocMemCache)
+        return
+    assert isinstance(backend, RedisCache)
+    server = backend._cache.get_client(None)
+    stored = list(server.scan_iter(match=f"{backend.key_prefix}:*:motcua:page:*"))
+    assert len(stored) == 1
+    assert isinstance(cache.get(stored[0].decode().split(":", 2)[2]), pagecache.CachedPage)
+
+
+# --- a new release: the key carries a hash of what renders the pages ---------------------
+
+
+def test_a_new_release_renders_its_own_pages(rf, monkeypatch):
+    """With Redis the pages outlive a deploy: the next release must not serve them."""
+    rendered = []
+
+    @public_page
+    def view(request):
+        rendered.append(pagecache.release_id())
+        return HttpResponse("<p>page</p>")
+
+    def visit() -> None:
+        request = rf.get("/x/")
+        request.LANGUAGE_CODE = "vi"
+        view(request)
+
+    visit()
+    visit()
+    assert rendered == [release_id()]
+    monkeypatch.setattr(pagecache, "release_id", lambda: "0123456789abcdef")
+    visit()
+    visit()
+    assert rendered == [release_id(), "0123456789abcdef"]
+
+
+def test_the_release_id_is_computed_once_per_process():
+    first = release_id()
+    assert re.fullmatch(r"[0-9a-f]{16}", first)
+    assert release_id() is first
+    assert release_id.cache_info().currsize == 1
+
+
+def test_the_release_id_follows_what_renders_the_pages(tmp_path):
+    package, static = tmp_path / "motcua", tmp_path / "static"
+    files = {
+        "core/views.py": "def view(): pass\n",
+        "portal/templates/portal/page.html": "<p>{{ x }}</p>",
+        "portal/templates/portal/sms.txt": "Hồ sơ {{ code }}",
+        "locale/vi/LC_MESSAGES/django.mo": "compiled",
+        "locale/vi/LC_MESSAGES/django.po": "msgid ...",  # the source: not deployed as such
+        "portal/static/portal/site.css": "body{}",  # reaches pages through the manifest
+        "core/__pycache__/views.cpython-311.pyc": "bytecode",
+        "README.md": "notes",
+    }
+    for name, text in files.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
+    static.mkdir()
+    manifest = static / "staticfiles.json"
+    manifest.write_text('{"paths": {"portal/site.css": "portal/site.abc123.css"}}')
+    base = release_digest(package, manifest)
+    assert re.fullmatch(r"[0-9a-f]{16}", base)
+    assert release_digest(package, manifest) == base
+
+    def digest_after(name: str, text: str) -> str:
+        path = package / name if name != "manifest" else manifest
+        before = path.read_text(encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
+        try:
+            return release_digest(package, manifest)
+        finally:
+            path.write_text(before, encoding="utf-8")
+
+    for name in ("core/views.py", "portal/templates/portal/sms.txt",
+                 "locale/vi/LC_MESSAGES/django.mo", "manifest"):  # fmt: skip
+        assert digest_after(name, "changed") != base, name
+    (package / "core/new.py").write_text("")
+    assert release_digest(package, manifest) != base, "a new module"
+    (package / "core/new.py").unlink()
+    for name in ("locale/vi/LC_MESSAGES/django.po", "portal/static/portal/site.css",
+                 "core/__pycache__/views.cpython-311.pyc", "README.md"):  # fmt: skip
+        assert digest_after(name, "changed") == base, name
+    assert release_digest(package, None) != base  # no manifest (runserver, tests)
+    # The same release elsewhere on disk (another server, another VAR_DIR): the same id.
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(package, elsewhere / "motcua")
+    shutil.copytree(static, elsewhere / "var-static")
+    assert release_digest(elsewhere / "motcua", elsewhere / "var-static" / manifest.name) == base
