@@ -79,6 +79,7 @@ PHONE = f"091{random.randrange(10**7):07d}"
 BUDGET_TOTAL = 150_000
 BUDGET_JS = 75_000
 HELLO = "/_bench/hello/"
+REDIS_QUEUE = "motcua_bench"  # the Huey queue of --redis runs (no worker takes it)
 BIRTH = "05/03/1990"
 # The question page measured: the baby's page (a group of six fields), 6th of the form.
 QUESTION = "tre"
@@ -100,11 +101,24 @@ def percentile(samples: list[float], q: float) -> float:
 # --- the server -----------------------------------------------------------------------------
 
 
-def server_env(workdir: Path, database_url: str | None) -> dict[str, str]:
+def server_env(workdir: Path, database_url: str | None, redis_url: str | None) -> dict[str, str]:
     env = sandbox_env(workdir, MOTCUA_BENCH_HELLO="1")
     if database_url:
         env["DATABASE_URL"] = database_url
+    if redis_url:  # production's shape: cache, sessions and queue on Redis
+        env.update(REDIS_URL=redis_url, HUEY_NAME=REDIS_QUEUE)
     return env
+
+
+def redis_clear(redis_url: str) -> None:
+    """Delete what the benchmark left on Redis (its cache prefix and its queue)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for pattern in ("motcua:*", f"huey.*.{REDIS_QUEUE}"):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 def postgres_url(server: str, name: str) -> str:
@@ -610,6 +624,11 @@ def main() -> int:
     parser.add_argument(
         "--postgres-name", default="bench_portal", help="the throwaway database's name"
     )
+    parser.add_argument(
+        "--redis",
+        help="run as production does, with REDIS_URL (cache, sessions, queue) set to this "
+        "Redis database, e.g. redis://127.0.0.1:6379/14; its motcua keys are deleted",
+    )
     args = parser.parse_args()
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     if not databases or set(databases) - {"sqlite", "postgres"}:
@@ -629,7 +648,9 @@ def main() -> int:
                 url = postgres_url(args.postgres, args.postgres_name)
             if url:
                 recreate_postgres(args.postgres, args.postgres_name)
-            env = server_env(workdir, url)
+            env = server_env(workdir, url, args.redis)
+            if args.redis:
+                redis_clear(args.redis)
             server = Server(workdir, env, url, args.workers, args.threads)
             try:
                 fresh = bool(url) or not (workdir / "motcua.sqlite3").exists()
@@ -642,6 +663,8 @@ def main() -> int:
                 summary[database] = throughput(server, citizen, args, database)
             finally:
                 server.stop()
+                if args.redis:
+                    redis_clear(args.redis)
                 if url:
                     drop_postgres(args.postgres, args.postgres_name)
         if len(summary) > 1:

@@ -267,6 +267,12 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "current", "new1", "new2"
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# With Redis, sessions are read from the shared cache and written through to the
+# database: a signed-in page makes one SQL query fewer. Not with the local-memory cache,
+# where a session ended in one process would live on in another's copy. Sessions of a
+# user whose password changed still end (the user row is read on every request).
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Signed-in sessions end after this long without a request. A request renews the expiry
 # only when it is more than a few minutes old (at most 5, a tenth of this), so most pages
 # do not write the session row (motcua.accounts.middleware.SessionLifetimeMiddleware).

@@ -25,23 +25,39 @@ def catalog_revision_key() -> tuple[int, datetime | None]:
     return row or (0, None)
 
 
-# The revision as the public pages read it (motcua.portal.pagecache): from the `default`
-# cache, re-read from the database at most this often. With Redis the cache is shared and
-# catalog_revision_bump() clears the entry on commit, so every process sees a change at
-# once; with the local-memory cache each process holds its own copy, and a change made by
-# another process (an admin save in another worker, import_catalog) shows there within
-# these seconds. A cached page is then served without any database query.
+# The revision as the public pages and the memos read it (motcua.portal.pagecache,
+# motcua.core.memo): from the `default` cache, re-read from the database at most this
+# often, and kept a second in the process. With Redis the cache is shared and
+# catalog_revision_bump() clears the entry on commit, so every process sees a change
+# within that second; with the local-memory cache each process holds its own copy, and a
+# change made by another process (an admin save in another worker, import_catalog) shows
+# there within these seconds. A cached page is then served without any database query.
 REVISION_CACHE_KEY = "motcua:catalog-revision"
 REVISION_CACHE_SECONDS = 5
 
 
+# In front of the cache, this process keeps the revision for a second: a page asks for it
+# several times (page cache, memos), and with Redis each ask would be a round trip.
+_revision: Memo[tuple[int, datetime | None]] = Memo(seconds=1, size=1)
+
+
 def catalog_revision_cached() -> tuple[int, datetime | None]:
     """catalog_revision_key(), through the cache (see REVISION_CACHE_SECONDS)."""
-    revision = cache.get(REVISION_CACHE_KEY)
-    if revision is None:
-        revision = catalog_revision_key()
-        cache.set(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
-    return revision
+
+    def shared() -> tuple[int, datetime | None]:
+        revision = cache.get(REVISION_CACHE_KEY)
+        if revision is None:
+            revision = catalog_revision_key()
+            cache.set(REVISION_CACHE_KEY, revision, REVISION_CACHE_SECONDS)
+        return revision
+
+    return _revision.get(None, shared)
+
+
+def catalog_revision_forget() -> None:
+    """Drop the revision kept in the cache and in this process: read it afresh."""
+    cache.delete(REVISION_CACHE_KEY)
+    _revision.clear()
 
 
 # What every page of a draft reads (motcua.core.memo): the form definition, a large JSON

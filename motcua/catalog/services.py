@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -39,7 +38,7 @@ from motcua.catalog.parsing import (
     parse_processing_time,
 )
 from motcua.catalog.search import name_holds
-from motcua.catalog.selectors import REVISION_CACHE_KEY
+from motcua.catalog.selectors import catalog_revision_forget
 from motcua.core.calendar import DurationKind, parse_duration
 from motcua.core.datafiles import DataFileError, read_json
 from motcua.core.text import fold
@@ -72,8 +71,8 @@ def catalog_revision_bump() -> None:
     # The cached copy goes now (this process re-reads the row, and sees its own
     # uncommitted change), and again after the commit: a process that re-read the old
     # number in between would otherwise keep it for REVISION_CACHE_SECONDS.
-    cache.delete(REVISION_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(REVISION_CACHE_KEY))
+    catalog_revision_forget()
+    transaction.on_commit(catalog_revision_forget)
 
 
 # --- catalog file import ----------------------------------------------------------------
