@@ -38,6 +38,7 @@ class Memo(Generic[T]):
         _memos.append(self)
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for `key`, else compute()'s, kept unless it is None."""
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
@@ -45,12 +46,16 @@ class Memo(Generic[T]):
                 self._entries.move_to_end(key)
                 return entry[1]
         value = compute()  # outside the lock: two threads may both compute, both right
+        if value is not None:
+            self.put(key, value)
+        return value
+
+    def put(self, key: Hashable, value: T) -> None:
         with self._lock:
-            self._entries[key] = (now, value)
+            self._entries[key] = (time.monotonic(), value)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -295,6 +296,41 @@ def test_the_pages_are_stored_in_the_variants_cache(client, cache_backend):
     stored = list(server.scan_iter(match=f"{backend.key_prefix}:*:motcua:page:*"))
     assert len(stored) == 1
     assert isinstance(cache.get(stored[0].decode().split(":", 2)[2]), pagecache.CachedPage)
+
+
+def test_a_page_this_process_served_is_served_again_without_asking_the_cache(
+    client, monkeypatch
+):
+    first = client.get(BIRTH)
+    asked = []
+
+    class Counting:  # the cache as pagecache sees it, counting what it is asked
+        def get(self, key, *args):
+            asked.append((key, *args))
+            return cache.get(key, *args)
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+    monkeypatch.setattr(pagecache, "cache", Counting())
+    assert client.get(BIRTH).content == first.content
+    assert not [key for key, *_ in asked if ":page:" in key]  # no Redis round trip, no unpickling
+    memos_clear()  # another process: it has the page from the shared cache
+    assert client.get(BIRTH).content == first.content
+    assert [key for key, *_ in asked if ":page:" in key]
+
+
+def test_this_processs_copy_is_not_kept_past_the_caches_expiry(client, settings, monkeypatch):
+    settings.MOTCUA_PAGE_CACHE_SECONDS = 30
+    first = client.get(BIRTH)
+    version = Procedure.objects.get(code="1.001193").current
+    ProcedureVersion.objects.filter(pk=version.pk).update(notes="Sửa không qua bản sửa đổi")
+    assert "Sửa không qua bản sửa đổi" not in client.get(BIRTH).content.decode()
+    later = time.time() + 31
+    monkeypatch.setattr(pagecache.time, "time", lambda: later)
+    cache.clear()  # the cache's copy expired too
+    assert "Sửa không qua bản sửa đổi" in client.get(BIRTH).content.decode()
+    assert first.status_code == 200
 
 
 # --- a new release: the key carries a hash of what renders the pages ---------------------
