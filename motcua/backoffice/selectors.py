@@ -176,7 +176,7 @@ def inbox_boxes(*, scope: OfficialScope, agency: Agency, steps: Steps) -> list[s
 
 @dataclass(frozen=True)
 class InboxFilters:
-    box: str = Box.RECEIVE
+    box: str = ""  # "": the first of the official's boxes that holds a dossier
     overdue: bool = False
     due_soon: bool = False
     procedure: str = ""  # national procedure code
@@ -195,6 +195,7 @@ class InboxPage:
     rows: list[InboxRow]
     next_cursor: str = ""
     counts: dict[str, str] = field(default_factory=dict)
+    box: str = ""  # the box shown
 
 
 def _box_queryset(
@@ -274,7 +275,16 @@ def inbox_page(
     """One page of one box of `agency`, and capped sizes of the official's boxes."""
     roles = scope.roles_in(agency.pk)
     boxes = inbox_boxes(scope=scope, agency=agency, steps=steps)
-    box = filters.box if filters.box in boxes else (boxes[0] if boxes else Box.WAITING)
+    counts = {}
+    sizes = {}
+    for other in boxes:
+        queryset = _box_queryset(box=other, agency=agency, roles=roles, steps=steps)
+        sizes[other] = n = queryset.order_by()[: COUNT_CAP + 1].count()
+        counts[other] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
+    if filters.box in boxes:
+        box = filters.box
+    else:  # an official opening the inbox lands where the work is
+        box = next((b for b in boxes if sizes[b]), boxes[0] if boxes else Box.WAITING)
     dossiers = _filtered(
         _box_queryset(box=box, agency=agency, roles=roles, steps=steps),
         filters=filters,
@@ -300,12 +310,7 @@ def inbox_page(
     if len(found) > size:
         last = found[size - 1]
         next_cursor = _due_cursor(last) if box in _BY_DUE else str(last.pk)
-    counts = {}
-    for other in boxes:
-        queryset = _box_queryset(box=other, agency=agency, roles=roles, steps=steps)
-        n = queryset.order_by()[: COUNT_CAP + 1].count()
-        counts[other] = f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
-    return InboxPage(rows=rows, next_cursor=next_cursor, counts=counts)
+    return InboxPage(rows=rows, next_cursor=next_cursor, counts=counts, box=box)
 
 
 # --- one dossier -------------------------------------------------------------------

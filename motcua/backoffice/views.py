@@ -40,7 +40,6 @@ from motcua.audit.services import (
 from motcua.backoffice import forms as bo_forms
 from motcua.backoffice.selectors import (
     BOX_LABELS,
-    Box,
     InboxFilters,
     InboxRow,
     agency_clock,
@@ -411,11 +410,8 @@ def inbox(request: HttpRequest, desk: Desk) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     steps = workflow_steps()
     boxes = inbox_boxes(scope=desk.scope, agency=desk.agency, steps=steps)
-    box = data.get("box") or ""
-    if box not in boxes:
-        box = Box.RECEIVE if Box.RECEIVE in boxes else (boxes[0] if boxes else Box.WAITING)
     filters = InboxFilters(
-        box=box,
+        box=data.get("box") or "",
         overdue=bool(data.get("overdue")),
         due_soon=bool(data.get("due_soon")),
         procedure=(data.get("procedure") or "").strip(),
@@ -425,6 +421,7 @@ def inbox(request: HttpRequest, desk: Desk) -> HttpResponse:
     page = inbox_page(
         scope=desk.scope, agency=desk.agency, filters=filters, steps=steps, clock=clock
     )
+    box = page.box
     base = {"box": box}
     for key in ("overdue", "due_soon"):
         if getattr(filters, key):

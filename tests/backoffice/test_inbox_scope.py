@@ -114,6 +114,19 @@ def test_boxes_follow_the_roles(login, receive, file_online):
     assert [b["key"] for b in approver.context["boxes"]] == [Box.APPROVE, Box.WAITING]
 
 
+def test_the_inbox_opens_on_the_first_box_that_holds_work(login, receive, file_online):
+    client = login("batxat.tiepnhan")
+    assert client.get("/mot-cua/").context["box"] == Box.NEW  # all empty: the first
+    received = receive("batxat")
+    assert client.get("/mot-cua/").context["box"] == Box.RECEIVE
+    online = file_online("batxat")  # a citizen's dossier waits: it comes first
+    page = client.get("/mot-cua/")
+    assert page.context["box"] == Box.NEW
+    assert online.code in text(page) and received.code not in text(page)
+    # A box asked for is the box shown, empty or not.
+    assert client.get("/mot-cua/", {"box": Box.RETURN}).context["box"] == Box.RETURN
+
+
 def test_overdue_and_due_soon_badges_and_filters(login, receive):
     now = timezone.now()
     late = receive("batxat", name="Người Quá Hạn")
