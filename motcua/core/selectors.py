@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 
 from motcua.core.calendar import (
     DEFAULT_SESSIONS,
@@ -18,6 +22,7 @@ from motcua.core.calendar import (
     add_working_time,
     working_time_between,
 )
+from motcua.core.memo import Memo
 from motcua.core.models import CalendarDay, CalendarDayKind, CalendarDaySource
 
 if TYPE_CHECKING:
@@ -58,6 +63,38 @@ def _calendar_days() -> _CalendarDays:
     return _cache
 
 
+# The hot path (every reception, every resumed clock) skips even the marker query: the
+# rows as last read, keyed by a revision in the `default` cache that every save or
+# delete of a CalendarDay moves (at once and again on commit; with Redis every process
+# sees it), and kept at most a minute for changes that send no signal (the seeding's
+# bulk insert) or a process that does not share the cache.
+CALENDAR_REVISION_KEY = "motcua:calendar-revision"
+_recent: Memo[WorkingCalendar] = Memo(seconds=60, size=64)
+
+
+def _calendar_revision() -> str | None:
+    try:
+        return cache.get(CALENDAR_REVISION_KEY)
+    except Exception:  # the cache is down: deadlines still count, the minute bounds staleness
+        return None
+
+
+def _calendar_revision_bump(**_kwargs: Any) -> None:
+    def bump() -> None:
+        _recent.clear()
+        try:
+            cache.set(CALENDAR_REVISION_KEY, uuid.uuid4().hex, None)
+        except Exception:  # the cache is down: the other processes wait out the minute
+            pass
+
+    bump()
+    transaction.on_commit(bump)
+
+
+post_save.connect(_calendar_revision_bump, sender=CalendarDay, dispatch_uid="calendar-revision")
+post_delete.connect(_calendar_revision_bump, sender=CalendarDay, dispatch_uid="calendar-revision")
+
+
 def _agency_sessions(agency: Agency) -> tuple[Session, ...]:
     return (
         (agency.morning_start, agency.morning_end),
@@ -65,22 +102,30 @@ def _agency_sessions(agency: Agency) -> tuple[Session, ...]:
     )
 
 
-def working_calendar(*, agency: Agency | None = None) -> WorkingCalendar:
+def working_calendar(*, agency: Agency | None = None, recent: bool = False) -> WorkingCalendar:
     """The calendar deadlines are counted in: ``agency``'s office hours (else 07:00–11:30,
     13:30–17:00) on the calendar's working days — Monday to Friday, less the holidays
     and days off, plus the compensatory working Saturdays stored as CalendarDay rows.
 
     A desk that also opens on Saturday (``Agency.working_weekdays``) receives then, but
     its Saturdays do not count toward deadlines: only the calendar's working days do
-    (the 40-hour, Monday–Friday week of state agencies, Decision 188/1999/QĐ-TTg)."""
-    days = _calendar_days()
+    (the 40-hour, Monday–Friday week of state agencies, Decision 188/1999/QĐ-TTg).
+
+    `recent`: the rows as last read in this process, without a query (see _recent)."""
     sessions = DEFAULT_SESSIONS if agency is None else _agency_sessions(agency)
-    return WorkingCalendar.standard(
-        sessions=sessions,
-        working_weekdays=DEFAULT_WEEKDAYS,
-        non_working_dates=days.non_working,
-        extra_working_dates=days.extra_working,
-    )
+
+    def build() -> WorkingCalendar:
+        days = _calendar_days()
+        return WorkingCalendar.standard(
+            sessions=sessions,
+            working_weekdays=DEFAULT_WEEKDAYS,
+            non_working_dates=days.non_working,
+            extra_working_dates=days.extra_working,
+        )
+
+    if recent:
+        return _recent.get((_calendar_revision(), sessions), build)
+    return build()
 
 
 def due_at(*, start: datetime, duration: Duration, agency: Agency | None = None) -> datetime:

@@ -7,7 +7,12 @@ processes it (DESIGN.md §2).
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+
 from motcua.catalog.models import Level, ProcedureVersion
+from motcua.core.memo import Memo
 from motcua.core.text import fold
 from motcua.organizations.models import AdministrativeUnit, Agency, AgencyType, UnitLevel
 from motcua.organizations.selectors import unit_current_successors
@@ -32,11 +37,29 @@ def _current_commune(unit: AdministrativeUnit | None) -> AdministrativeUnit | No
     return successors[0] if len(successors) == 1 else None  # split communes: no guess
 
 
+# The agency of a type in a unit, read by every reception: kept a minute at most, and
+# forgotten in this process when an agency is saved or deleted. Shared by the threads
+# of the process: read only.
+_agencies: Memo[Agency | None] = Memo(seconds=60, size=512)
+
+
+def _agencies_forget(**_kwargs: Any) -> None:
+    _agencies.clear()
+
+
+post_save.connect(_agencies_forget, sender=Agency, dispatch_uid="routing-agencies")
+post_delete.connect(_agencies_forget, sender=Agency, dispatch_uid="routing-agencies")
+
+
 def _agency_in(unit: AdministrativeUnit | None, agency_type: str) -> Agency | None:
     if unit is None:
         return None
-    agencies = Agency.objects.filter(unit=unit, type=agency_type, is_active=True)
-    return agencies.order_by("code").first()
+
+    def read() -> Agency | None:
+        agencies = Agency.objects.filter(unit=unit, type=agency_type, is_active=True)
+        return agencies.order_by("code").first()
+
+    return _agencies.get((unit.pk, agency_type), read)
 
 
 def _province_agency(

@@ -28,6 +28,8 @@ Functions below are pure over a WorkingCalendar; `dossier_timing` reads the cale
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -75,18 +77,24 @@ class Timing:
     reasons: tuple[str, ...]  # AFTER_DUE, SECOND_SUPPLEMENT
 
 
+# A calendar, or what reads it when it is needed (only paused time needs one).
+CalendarSource = WorkingCalendar | Callable[[], WorkingCalendar]
+
+
 def legal_due(
-    appointment: datetime | None, paused_seconds: int, calendar: WorkingCalendar
+    appointment: datetime | None, paused_seconds: int, calendar: CalendarSource
 ) -> datetime | None:
     """The appointment pushed back by the working time the applicant kept the dossier."""
     if appointment is None:
         return None
     if paused_seconds <= 0:
         return appointment
+    if not isinstance(calendar, WorkingCalendar):
+        calendar = calendar()
     return add_office_time(appointment, timedelta(seconds=paused_seconds), calendar)
 
 
-def timing_of(facts: TimingFacts, *, calendar: WorkingCalendar, now: datetime) -> Timing:
+def timing_of(facts: TimingFacts, *, calendar: CalendarSource, now: datetime) -> Timing:
     """The rule itself (module docstring). A dossier waiting for the applicant is not
     late by time: its clock is not running."""
     paused = facts.paused_seconds
@@ -168,10 +176,11 @@ def duration_of(*, kind: str, amount: int | None) -> Duration | None:
 
 
 def dossier_calendar(dossier: Dossier) -> WorkingCalendar:
-    """Processing time is counted in the competent agency's office time."""
+    """Processing time is counted in the competent agency's office time (the calendar
+    rows as this process last read them: every action of every dossier needs them)."""
     from motcua.core.selectors import working_calendar
 
-    return working_calendar(agency=dossier.competent_agency)
+    return working_calendar(agency=dossier.competent_agency, recent=True)
 
 
 def dossier_facts(dossier: Dossier) -> TimingFacts:
@@ -185,8 +194,11 @@ def dossier_facts(dossier: Dossier) -> TimingFacts:
 
 
 def dossier_timing(dossier: Dossier, now: datetime | None = None) -> Timing:
+    # The calendar is read (a query) only when paused time moves the due moment.
     return timing_of(
-        dossier_facts(dossier), calendar=dossier_calendar(dossier), now=now or timezone.now()
+        dossier_facts(dossier),
+        calendar=functools.partial(dossier_calendar, dossier),
+        now=now or timezone.now(),
     )
 
 

@@ -29,6 +29,7 @@ from motcua.dossiers.actions.base import Effect, iso
 from motcua.dossiers.actions.runner import (
     action_run,
     dossier_lock_queryset,
+    dossier_row_lock,
     event_record,
     notify,
     require_role,
@@ -192,7 +193,7 @@ def bill_claim_rate(*, bill: Bill, rate_key: str) -> Bill:
     """The citizen says they belong to a group with a reduced rate or a waiver; the bill
     shows that rate until an officer confirms or rejects it."""
     with transaction.atomic():
-        dossier_lock_queryset().get(pk=bill.dossier_id)
+        dossier_row_lock(bill.dossier_id)
         bill = Bill.objects.select_for_update().get(pk=bill.pk)
         if bill.state != BillState.OPEN or bill.paid_vnd:
             raise PaymentError(_("This bill can no longer be changed."))
@@ -309,7 +310,7 @@ def attempt_start(
     method = method_get(method_key)
     now = timezone.now()
     with transaction.atomic():
-        dossier_lock_queryset().get(pk=bill.dossier_id)
+        dossier_row_lock(bill.dossier_id)
         bill = (
             Bill.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=bill.pk)
         )

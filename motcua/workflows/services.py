@@ -8,6 +8,7 @@ from django.db import transaction
 
 from motcua.workflows.definitions import SHIPPED, workflow_validate
 from motcua.workflows.models import Workflow
+from motcua.workflows.selectors import workflow_latest_forget
 
 
 def workflow_create(*, code: str, name: str, definition: dict[str, Any]) -> Workflow:
@@ -17,6 +18,9 @@ def workflow_create(*, code: str, name: str, definition: dict[str, Any]) -> Work
         latest = Workflow.objects.select_for_update().filter(code=code).first()
         if latest is not None and latest.definition == definition and latest.name == name:
             return latest
+        # The new version is the latest: forget the old one now and again on commit.
+        workflow_latest_forget()
+        transaction.on_commit(workflow_latest_forget)
         return Workflow.objects.create(
             code=code,
             name=name,

@@ -73,6 +73,8 @@ class Context:
     params: dict[str, Any]
     definition: dict[str, Any]  # the merged workflow definition
     from_state: str = ""
+    # Roles already read (by the lock), by user id: motcua.dossiers.actions.runner.Roles.
+    roles: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass

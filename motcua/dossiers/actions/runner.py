@@ -5,13 +5,15 @@
    (`SELECT … FROM dossier WHERE id = … FOR UPDATE`, no join; the same row lock every
    writer takes) and `expected_version` is compared with `lock_version`: a page that
    shows an older version gets StaleDossier, so two officers never both apply a change;
-   the related rows load only when the action uses them;
+   the related rows load only when the action uses them; the role assignments of the
+   actor (and of a named assignee) come back in the same statement;
 3. `action_check`: the step against the merged workflow definition, the actor's role
    in the right agency, the spec's legal rules — the same check that decides which
    buttons the back office and the portal show;
 4. `apply`, then the one timing rule (motcua.dossiers.timing) refreshes due and
-   lateness, `lock_version += 1`, a DossierEvent is appended, the outbox row is written
-   in the same transaction and handed to the worker only on commit.
+   lateness, `lock_version += 1`, the columns the action changed are written, a
+   DossierEvent is appended, the outbox row is written in the same transaction and
+   handed to the worker only on commit.
 
 Who may act (a province administrator holds every role everywhere):
 - DESK: a receiving officer of the receiving agency (the one-stop desk);
@@ -26,16 +28,18 @@ Who may act (a province administrator holds every role everywhere):
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,22 +66,22 @@ from motcua.notifications.models import Notification
 from motcua.organizations.models import Agency
 
 User = AbstractBaseUser
-RolesIn = Callable[[Agency | None], set[str]]
 
 
-def dossier_lock_queryset() -> QuerySet[Dossier]:
-    """The one queryset every writer locks dossier rows with (Saleor's lock_objects).
+def dossier_lock_queryset(*related: str) -> QuerySet[Dossier]:
+    """The one queryset every writer locks dossier rows with (Saleor's lock_objects),
+    with the reference rows `related` names (default: all five an action may read).
 
     `of=("self",)`: lock the dossier row only, never rows joined by select_related (and
     PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
     """
-    return Dossier.objects.select_for_update(of=("self",)).select_related(
-        "workflow",
-        "procedure_version",
-        "receiving_agency",
-        "competent_agency",
-        "consult_agency",
-    )
+    return Dossier.objects.select_for_update(of=("self",)).select_related(*(related or _RELATED))
+
+
+def dossier_row_lock(pk: int) -> None:
+    """Lock the dossier row for a writer that reads nothing of it (it only waits its
+    turn): `SELECT id … FOR UPDATE`, no join. Dossier.DoesNotExist when it is gone."""
+    Dossier.objects.select_for_update().values_list("pk", flat=True).get(pk=pk)
 
 
 # The reference rows an action reads beside the dossier; a fresh dossier row takes the
@@ -91,12 +95,139 @@ _RELATED = (
 )
 
 
-def dossier_lock(dossier: Dossier, expected_version: int) -> Dossier:
+# The role rows of the acting users, read by the lock statement itself (one round trip
+# fewer per action): "user:agency:role" joined by commas, NULL when there are none.
+_ROLE_AGGREGATE = {"postgresql": "string_agg", "sqlite": "group_concat"}
+_ROLES_COLUMN = "_motcua_roles"
+# The columns as loaded under the lock: save() writes back only what the action changed.
+_LOADED = "_motcua_loaded"
+
+
+def _roles_sql(user_ids: Sequence[int], vendor: str) -> RawSQL | None:
+    aggregate = _ROLE_AGGREGATE.get(vendor)
+    if aggregate is None or not user_ids:
+        return None
+    qn = connection.ops.quote_name
+    row = (
+        f"CAST({qn('user_id')} AS TEXT) || ':' || CAST({qn('agency_id')} AS TEXT) "
+        f"|| ':' || {qn('role')}"
+    )
+    return RawSQL(
+        f"SELECT {aggregate}({row}, ',') FROM {qn(RoleAssignment._meta.db_table)} "
+        f"WHERE {qn('user_id')} IN ({', '.join(['%s'] * len(user_ids))})",
+        list(user_ids),
+    )
+
+
+def _roles_parse(value: str | None, user_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    rows: dict[int, list[tuple[int, str]]] = {pk: [] for pk in user_ids}
+    for item in (value or "").split(","):
+        if item:
+            user_id, agency_id, role = item.split(":", 2)
+            rows[int(user_id)].append((int(agency_id), role))
+    return rows
+
+
+def _lock_queryset(db: str, user_ids: Sequence[int]) -> tuple[QuerySet[Dossier], bool]:
+    queryset = Dossier.objects.db_manager(db).select_for_update()
+    roles_sql = _roles_sql(user_ids, connections[db].vendor)
+    if roles_sql is None:
+        return queryset, False
+    return queryset.annotate(**{_ROLES_COLUMN: roles_sql}), True
+
+
+@dataclass(frozen=True)
+class _LockStatement:
+    sql: str
+    with_roles: bool
+    attnames: tuple[str, ...]  # the dossier's columns, in the order selected
+    converted: tuple[tuple[int, Any], ...]  # (position, Col) of columns with converters
+
+
+# The lock statement as the ORM writes it, compiled once per database and number of
+# users, and its row turned into a Dossier as the ORM would: compiling its sixty
+# columns, and the generic raw-row machinery, cost several times the round trip.
+_lock_statements: dict[tuple[str, int], _LockStatement | None] = {}
+
+
+def _lock_statement(db: str, users: int) -> _LockStatement | None:
+    # Compiled with stand-in values, to be sure where each parameter goes; None: the
+    # compiled shape is not the expected one, the ORM runs the query each time.
+    stand_in = [-1 - n for n in range(users)]
+    queryset, with_roles = _lock_queryset(db, stand_in)
+    compiler = queryset.filter(pk=0).query.get_compiler(db)
+    sql, params = compiler.as_sql()
+    positions = compiler.klass_info["select_fields"] if compiler.klass_info else []
+    if list(params) != [*(stand_in if with_roles else []), 0] or positions != list(
+        range(len(Dossier._meta.concrete_fields))
+    ):
+        return None
+    if with_roles and compiler.annotation_col_map != {_ROLES_COLUMN: len(positions)}:
+        return None
+    columns = [compiler.select[n][0] for n in positions]
+    connection = connections[db]
+    return _LockStatement(
+        sql=sql,
+        with_roles=with_roles,
+        attnames=tuple(col.target.attname for col in columns),
+        converted=tuple(
+            (n, col)
+            for n, col in enumerate(columns)
+            if connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        ),
+    )
+
+
+def _lock_read(pk: int, user_ids: Sequence[int]) -> tuple[Dossier, bool]:
+    db = router.db_for_write(Dossier)
+    key = (db, len(user_ids))
+    if key not in _lock_statements:
+        _lock_statements[key] = _lock_statement(db, len(user_ids))
+    statement = _lock_statements[key]
+    if statement is None:
+        queryset, with_roles = _lock_queryset(db, user_ids)
+        return queryset.get(pk=pk), with_roles
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [*(user_ids if statement.with_roles else []), pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Dossier.DoesNotExist("Dossier matching query does not exist.")
+    values = list(row)
+    for n, col in statement.converted:  # this thread's connection, as the ORM does
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            values[n] = convert(values[n], col, connection)
+    locked = Dossier.from_db(db, statement.attnames, values[: len(statement.attnames)])
+    if statement.with_roles:
+        setattr(locked, _ROLES_COLUMN, values[len(statement.attnames)])
+    return locked, statement.with_roles
+
+
+def _roles_read(user_id: int) -> list[tuple[int, str]]:
+    """A user's role rows, with the text the lock embeds (no ORM compilation: it cost
+    more than the round trip)."""
+    db = router.db_for_read(RoleAssignment)
+    roles_sql = _roles_sql([user_id], connections[db].vendor)
+    if roles_sql is None:
+        found = RoleAssignment.objects.using(db).filter(user_id=user_id)
+        return list(found.values_list("agency_id", "role"))
+    with connections[db].cursor() as cursor:
+        cursor.execute(roles_sql.sql, roles_sql.params)
+        (value,) = cursor.fetchone()
+    return _roles_parse(value, [user_id])[user_id]
+
+
+def dossier_lock(
+    dossier: Dossier, expected_version: int, users: Sequence[Any] = ()
+) -> tuple[Dossier, dict[int, Roles]]:
     """Lock and read the dossier row alone (`SELECT … FROM dossier WHERE id = … FOR
     UPDATE`, no join: the related rows load only if the action uses them), then compare
     the version. One round trip: a narrower lock followed by a second read of the row
-    cost one more statement per action for the same lock."""
-    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    cost one more statement per action for the same lock. The same statement reads the
+    role assignments of `users` (a scalar subquery, locking nothing); returns the
+    locked row and those users' roles by user id."""
+    user_ids = list(dict.fromkeys(u.pk for u in users if actor_or_none(u) is not None))
+    locked, with_roles = _lock_read(dossier.pk, user_ids)
     if locked.lock_version != expected_version:
         raise StaleDossier(
             _(
@@ -113,24 +244,61 @@ def dossier_lock(dossier: Dossier, expected_version: int) -> Dossier:
             dossier, field.attname
         ):
             field.set_cached_value(locked, field.get_cached_value(dossier))
-    return locked
+    state = locked.__dict__
+    roles = {}
+    if with_roles:
+        rows = _roles_parse(state.pop(_ROLES_COLUMN), user_ids)
+        roles = {pk: Roles(pk, rows[pk]) for pk in user_ids}
+    state[_LOADED] = {
+        f.attname: copy.deepcopy(v) if isinstance(v := state[f.attname], dict | list) else v
+        for f in Dossier._meta.concrete_fields
+    }
+    return locked, roles
 
 
-def roles_lookup(user: User | AnonymousUser | None) -> RolesIn:
-    """roles_in(agency) → the user's roles there; the user's assignments read once."""
-    rows: list[tuple[int, str]] | None = None
+def _changed_fields(dossier: Dossier) -> list[str]:
+    """The columns changed since dossier_lock read the row, and updated_at (auto_now)."""
+    loaded = dossier.__dict__[_LOADED]
+    state = dossier.__dict__
+    return [
+        f.name
+        for f in Dossier._meta.concrete_fields
+        if not f.primary_key and (f.name == "updated_at" or state[f.attname] != loaded[f.attname])
+    ]
 
-    def roles_in(agency: Agency | None) -> set[str]:
-        nonlocal rows
-        if user is None or agency is None or not user.is_authenticated:
+
+class Roles:
+    """roles(agency) → the user's roles there; `official`: the user holds some role.
+    The user's assignments: the rows given, else read once on first use."""
+
+    def __init__(self, user_id: int | None, rows: list[tuple[int, str]] | None = None) -> None:
+        self.user_id = user_id
+        self._rows = rows
+
+    def rows(self) -> list[tuple[int, str]]:
+        if self._rows is None:
+            self._rows = [] if self.user_id is None else _roles_read(self.user_id)
+        return self._rows
+
+    @property
+    def official(self) -> bool:
+        return bool(self.rows())
+
+    def __call__(self, agency: Agency | None) -> set[str]:
+        if self.user_id is None or agency is None:
             return set()
-        if rows is None:
-            rows = list(RoleAssignment.objects.filter(user=user).values_list("agency_id", "role"))
+        rows = self.rows()
         if any(role == Role.PROVINCE_ADMIN for _agency, role in rows):
             return set(Role.values)
         return {role for agency_id, role in rows if agency_id == agency.pk}
 
-    return roles_in
+
+RolesIn = Roles
+
+
+def roles_lookup(user: User | AnonymousUser | None) -> Roles:
+    """roles_in(agency) → the user's roles there; the user's assignments read once."""
+    return Roles(user.pk if actor_or_none(user) is not None else None)
 
 
 def actor_or_none(user: Any) -> User | None:
@@ -175,11 +343,7 @@ def _agency_for(
         # The applicant acts for themself; an official only records it at the desk
         # (unless it is their own dossier, from their portal account).
         user = actor_or_none(user)
-        official = (
-            user is not None
-            and user.pk != dossier.citizen_id
-            and RoleAssignment.objects.filter(user=user).exists()
-        )
+        official = user is not None and user.pk != dossier.citizen_id and roles_in.official
         return require_role(desk, roles_in) if official else None
     if party == Party.APPROVER:
         return require_role([(dossier.competent_agency, [Role.APPROVER])], roles_in)
@@ -265,23 +429,33 @@ def action_run(
     definition = definition_of(dossier.workflow)
     spec = _spec(dossier, key, definition)
     params = spec.clean(dict(params))
+    # Everyone whose roles the action checks: the actor, and a named assignee.
+    users = [actor, params.get("assignee")]
     with transaction.atomic():
-        dossier = dossier_lock(dossier, expected_version)
+        dossier, roles = dossier_lock(dossier, expected_version, users)
         now = timezone.now()
-        agency = action_check(dossier=dossier, user=actor, key=key, now=now)
+        actor = actor_or_none(actor)
+        agency = action_check(
+            dossier=dossier,
+            user=actor,
+            key=key,
+            now=now,
+            roles_in=roles.get(actor.pk) if actor is not None else None,
+        )
         ctx = Context(
             dossier=dossier,
-            actor=actor_or_none(actor),
+            actor=actor,
             agency=agency,
             now=now,
             params=params,
             definition=definition_of(dossier.workflow),
             from_state=dossier.state,
+            roles=roles,
         )
         effect = spec.apply(ctx)
         timing.timing_refresh(dossier, now)
         dossier.lock_version += 1
-        dossier.save()
+        dossier.save(update_fields=_changed_fields(dossier))
         event = event_record(
             dossier,
             action=key,
@@ -344,7 +518,7 @@ def _account_contact(dossier: Dossier) -> tuple[str, str]:
 def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any) -> None:
     """Write the outbox row of `event` for the applicant (same transaction)."""
     from motcua.notifications.rendering import dossier_link
-    from motcua.notifications.selectors import contact_preference_for
+    from motcua.notifications.services import contact_preference_expression
 
     account_phone, account_email = _account_contact(dossier)
     email = dossier.applicant_email or account_email
@@ -358,7 +532,7 @@ def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any)
         template=template,
         recipient_phone=dossier.applicant_phone,
         recipient_email=email,
-        preferred_channel=contact_preference_for(
+        preferred_channel=contact_preference_expression(
             phone=account_phone or dossier.applicant_phone, email=email
         ),
         context={

@@ -82,7 +82,7 @@ class WorkflowTransition(Action):
                     )
                 )
         if assignee is not None:
-            _check_assignee(dossier, ctx.definition, self.to, assignee)
+            _check_assignee(dossier, ctx, self.to, assignee)
             dossier.assignee = assignee
             data["assignee"] = assignee.pk
         holder_type = (ctx.definition["states"].get(self.to) or {}).get("agency_type")
@@ -108,17 +108,15 @@ class WorkflowTransition(Action):
         return Effect(data=data, note=note, notify={})
 
 
-def _check_assignee(
-    dossier: Dossier, definition: dict[str, Any], target: str, assignee: Any
-) -> None:
+def _check_assignee(dossier: Dossier, ctx: Context, target: str, assignee: Any) -> None:
     from motcua.accounts.models import Role
     from motcua.dossiers.actions.runner import roles_lookup
 
-    step = definition["states"].get(target) or {}
+    step = ctx.definition["states"].get(target) or {}
     role = step.get("role")
     if not role:
         raise ActionNotAllowed(_("No one can be assigned once the dossier is decided."))
-    roles_in = roles_lookup(assignee)
+    roles_in = ctx.roles.get(assignee.pk) or roles_lookup(assignee)
     agencies = [dossier.competent_agency, dossier.consult_agency]
     if role == Role.RECEIVING_OFFICER:
         agencies.append(dossier.receiving_agency)
