@@ -3,7 +3,6 @@ lifecycle services, and the three gateway simulators running in the test process
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import translation
 
 from motcua.catalog.selectors import procedure_get_current
@@ -20,6 +18,7 @@ from motcua.dossiers.services import Applicant, PaperInput, dossier_receive_at_c
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
 from motcua.notifications.contrib.zalo.simulator import ZaloZnsSimulator
+from tests.databases import Query, fresh_database
 from tests.officials import official_login
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: commune level
@@ -122,44 +121,8 @@ def gateways(_gateways: Gateways, settings) -> Iterator[Gateways]:
 
 
 @pytest.fixture
-def database(
-    request, tmp_path: Path
-) -> Iterator[tuple[str, Callable[[str], list[tuple[Any, ...]]]]]:
-    """(DATABASE_URL, query) of a fresh database for the processes of a test: a file, or
-    when the suite runs on PostgreSQL the database named by the test module's PG_DATABASE
-    (one per module: under xdist two such modules run at the same time)."""
-    if not django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        path = tmp_path / "motcua.sqlite3"
-
-        def query_sqlite(sql: str) -> list[tuple[Any, ...]]:
-            with sqlite3.connect(path, timeout=20) as connection:
-                return connection.execute(sql).fetchall()
-
-        yield f"sqlite:///{path}", query_sqlite
-        return
-
-    import psycopg
-
-    name = request.module.PG_DATABASE
-    params = django_settings.DATABASES["default"]
-    server = {
-        "host": params.get("HOST") or "127.0.0.1",
-        "port": params.get("PORT") or 5432,
-        "user": params.get("USER") or "postgres",
-        "password": params.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
-
-    def query_pg(sql: str) -> list[tuple[Any, ...]]:
-        with psycopg.connect(dbname=name, autocommit=True, **server) as connection:
-            return connection.execute(sql).fetchall()
-
-    password = f":{server['password']}" if server["password"] else ""
-    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
-    try:
-        yield url, query_pg
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def database(request, tmp_path: Path) -> Iterator[tuple[str, Query]]:
+    """(DATABASE_URL, query) of a fresh database for the processes of a test; on
+    PostgreSQL the one named by the test module's PG_DATABASE (tests/databases.py)."""
+    with fresh_database(tmp_path, request.module.PG_DATABASE) as found:
+        yield found

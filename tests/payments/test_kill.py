@@ -26,7 +26,6 @@ import random
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -46,6 +45,7 @@ from django.conf import settings as django_settings
 from motcua.demo.sandbox import sandbox_env
 from motcua.payments.simulated import simulated_settings, simulators_start
 from motcua.payments.simulators import Callback, Order
+from tests.databases import Query, fresh_database
 from tests.payments.conftest import ONLINE, settle
 
 pytestmark = pytest.mark.live_server  # a real gunicorn: one of the slow files, run first
@@ -70,45 +70,12 @@ def _on_postgres() -> bool:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[tuple[str, Callable[[str], list[tuple[Any, ...]]]]]:
-    """(DATABASE_URL, query) of a fresh database for the processes of this test."""
-    if not _on_postgres():
-        path = tmp_path / "motcua.sqlite3"
-
-        def query_sqlite(sql: str) -> list[tuple[Any, ...]]:
-            with sqlite3.connect(path, timeout=20) as connection:
-                return connection.execute(sql).fetchall()
-
-        yield f"sqlite:///{path}", query_sqlite
-        return
-
-    import psycopg
-
-    # One database per xdist worker: two workers never share one.
+def database(tmp_path: Path) -> Iterator[tuple[str, Query]]:
+    """(DATABASE_URL, query) of a fresh database for the processes of this test, one per
+    xdist worker on PostgreSQL (tests/databases.py)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    name = "h_pay_kill" + (f"_{worker}" if worker else "")
-    params = django_settings.DATABASES["default"]
-    server = {
-        "host": params.get("HOST") or "127.0.0.1",
-        "port": params.get("PORT") or 5432,
-        "user": params.get("USER") or "postgres",
-        "password": params.get("PASSWORD") or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name}")
-
-    def query_pg(sql: str) -> list[tuple[Any, ...]]:
-        with psycopg.connect(dbname=name, autocommit=True, **server) as connection:
-            return connection.execute(sql).fetchall()
-
-    password = f":{server['password']}" if server["password"] else ""
-    url = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{name}"
-    try:
-        yield url, query_pg
-    finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with fresh_database(tmp_path, "h_pay_kill" + (f"_{worker}" if worker else "")) as found:
+        yield found
 
 
 def _free_port() -> int:
