@@ -14,26 +14,17 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from django.conf import settings as django_settings
 from huey import PriorityRedisHuey
 
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
+from tests.notifications.processes import DRIVER, delivery_env, run_step, worker_start
 from tests.redis_support import delete_keys, redis_client
 
-ROOT = Path(__file__).resolve().parents[2]
-DRIVER = Path(__file__).with_name("outbox_driver.py")
 TOTAL = 40
 PG_DATABASE = "h_notify_redis"  # the `database` fixture (conftest.py)
-
-
-def _run(args: list[str], env: dict[str, str], log: Path) -> None:
-    with log.open("ab") as out:
-        subprocess.run(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=120, check=True
-        )
 
 
 def test_the_worker_delivers_every_notification_from_the_redis_queue(
@@ -48,41 +39,24 @@ def test_the_worker_delivers_every_notification_from_the_redis_queue(
     var_dir = tmp_path / "var"
     smtp = SmtpRelaySimulator().start()
     sms = SmsGatewaySimulator().start()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
-        "DATABASE_URL": url,
-        "MOTCUA_VAR_DIR": str(var_dir),  # where a SqliteHuey queue file would appear
-        "REDIS_URL": redis_url,
-        "HUEY_NAME": queue_name,
-        "HUEY_IMMEDIATE": "0",
-        "NOTIFY_SMTP_HOST": "127.0.0.1",
-        "NOTIFY_SMTP_PORT": str(smtp.port),
-        "NOTIFY_EMAIL_FROM": "Một cửa <no-reply@motcua.test>",
-        "NOTIFY_SMS_URL": sms.url,
-        "NOTIFY_SMS_API_KEY": sms.api_key,
-        "NOTIFY_SMS_SECRET_KEY": sms.secret_key,
-        "NOTIFY_ZALO_URL": "",
-        "NOTIFY_HTTP_TIMEOUT": "5",
-        "NOTIFY_SWEEP_GRACE": "600",  # the sweeper re-enqueues nothing during the test
-    }
+    env = delivery_env(
+        url, var_dir, smtp, sms,  # var_dir: where a SqliteHuey queue file would appear
+        REDIS_URL=redis_url, HUEY_NAME=queue_name,
+        NOTIFY_SWEEP_GRACE="600",  # the sweeper re-enqueues nothing during the test
+    )  # fmt: skip
     log = tmp_path / "processes.log"
     queue = PriorityRedisHuey(queue_name, url=redis_url)
     worker: subprocess.Popen | None = None
     try:
-        _run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, log)
-        _run([sys.executable, str(DRIVER), "setup"], env, log)
+        run_step([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, log)
+        run_step([sys.executable, str(DRIVER), "setup"], env, log)
         started = time.monotonic()
-        _run([sys.executable, str(DRIVER), "run", str(TOTAL)], env, log)
+        run_step([sys.executable, str(DRIVER), "run", str(TOTAL)], env, log)
         # No worker yet: the jobs are in Redis, under this test's queue name.
         assert queue.pending_count() == TOTAL, f"see {log}"
         assert redis_client(redis_url).exists(f"huey.redis.{queue_name}")
         assert statuses() == {"created": TOTAL}
-        worker = subprocess.Popen(
-            [sys.executable, "manage.py", "run_huey", "--workers", "4", "--delay", "0.05",
-             "--max-delay", "0.5", "--backoff", "1.05"],
-            cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        worker = worker_start(env, log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if (counts := statuses()).get("delivered") == TOTAL:

@@ -19,16 +19,14 @@ import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
 
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
+from tests.notifications.processes import DRIVER, ROOT, delivery_env, run_step, worker_start
 
-ROOT = Path(__file__).resolve().parents[2]
-DRIVER = Path(__file__).with_name("outbox_driver.py")
 TOTAL = 1000
 PAUSE_AT = 500  # the driver waits there until the worker has been killed
 KILL_AT = 100  # SMS messages taken by the gateway when the worker is killed
@@ -39,47 +37,17 @@ def _on_postgres() -> bool:
     return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
-def _run(args: list[str], env: dict[str, str], log: Path) -> subprocess.CompletedProcess:
-    with log.open("ab") as out:
-        return subprocess.run(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=True
-        )
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    out = log.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "run_huey", "--workers", "4", "--delay", "0.05",
-         "--max-delay", "0.5", "--backoff", "1.05"],
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-
 def test_sigkill_mid_flight_loses_nothing_and_sends_nothing_twice(database, tmp_path, capsys):
     url, query = database
     smtp = SmtpRelaySimulator().start()
     sms = SmsGatewaySimulator().start()
     # Answer a little late, so that several messages are in flight at any moment.
     sms.switches.response_delay = smtp.switches.response_delay = 0.01
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
-        "DATABASE_URL": url,
-        "MOTCUA_VAR_DIR": str(tmp_path / "var"),  # the Huey queue file lives there
-        "HUEY_IMMEDIATE": "0",
-        "NOTIFY_SMTP_HOST": "127.0.0.1",
-        "NOTIFY_SMTP_PORT": str(smtp.port),
-        "NOTIFY_EMAIL_FROM": "Một cửa <no-reply@motcua.test>",
-        "NOTIFY_SMS_URL": sms.url,
-        "NOTIFY_SMS_API_KEY": sms.api_key,
-        "NOTIFY_SMS_SECRET_KEY": sms.secret_key,
-        "NOTIFY_ZALO_URL": "",
-        "NOTIFY_HTTP_TIMEOUT": "5",
+    env = delivery_env(
+        url, tmp_path / "var", smtp, sms,  # the Huey queue file lives in var/
         # Short clocks so that the test finishes in seconds, not minutes.
-        "NOTIFY_SENDING_TIMEOUT": "6",
-        "NOTIFY_SWEEP_GRACE": "2",
-        "NOTIFY_RETRY_DELAY": "1",
-    }
+        NOTIFY_SENDING_TIMEOUT="6", NOTIFY_SWEEP_GRACE="2", NOTIFY_RETRY_DELAY="1",
+    )  # fmt: skip
     log = tmp_path / "processes.log"
     worker: subprocess.Popen | None = None
     killed = threading.Event()
@@ -93,10 +61,10 @@ def test_sigkill_mid_flight_loses_nothing_and_sends_nothing_twice(database, tmp_
             killed.set()
 
     try:
-        _run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, log)
-        _run([sys.executable, str(DRIVER), "setup"], env, log)
+        run_step([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, log)
+        run_step([sys.executable, str(DRIVER), "setup"], env, log)
         sms.switches.on_take = kill_worker
-        worker = _worker(env, log)
+        worker = worker_start(env, log)
         started = time.monotonic()
         resume = tmp_path / "resume"
         driver = subprocess.Popen(
@@ -114,7 +82,7 @@ def test_sigkill_mid_flight_loses_nothing_and_sends_nothing_twice(database, tmp_
         )
         resume.touch()  # more status changes while no worker runs, then the restart
         time.sleep(1.0)
-        worker = _worker(env, log)
+        worker = worker_start(env, log)
         assert driver.wait(240) == 0, f"the driver failed; see {log}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -68,14 +68,14 @@ from motcua.organizations.models import Agency
 User = AbstractBaseUser
 
 
-def dossier_lock_queryset(*related: str) -> QuerySet[Dossier]:
+def dossier_lock_queryset() -> QuerySet[Dossier]:
     """The one queryset every writer locks dossier rows with (Saleor's lock_objects),
-    with the reference rows `related` names (default: all five an action may read).
+    with the five reference rows an action may read.
 
     `of=("self",)`: lock the dossier row only, never rows joined by select_related (and
     PostgreSQL refuses FOR UPDATE on the nullable side of an outer join).
     """
-    return Dossier.objects.select_for_update(of=("self",)).select_related(*(related or _RELATED))
+    return Dossier.objects.select_for_update(of=("self",)).select_related(*_RELATED)
 
 
 def dossier_row_lock(pk: int) -> None:
@@ -293,8 +293,6 @@ class Roles:
         return {role for agency_id, role in rows if agency_id == agency.pk}
 
 
-RolesIn = Roles
-
 
 def roles_lookup(user: User | AnonymousUser | None) -> Roles:
     """roles_in(agency) → the user's roles there; the user's assignments read once."""
@@ -305,7 +303,7 @@ def actor_or_none(user: Any) -> User | None:
     return user if user is not None and user.is_authenticated else None
 
 
-def require_role(options: list[tuple[Agency | None, Iterable[str]]], roles_in: RolesIn) -> Agency:
+def require_role(options: list[tuple[Agency | None, Iterable[str]]], roles_in: Roles) -> Agency:
     """The first agency where the user holds one of the roles; else ActionNotAllowed."""
     for agency, roles in options:
         if agency is not None and roles_in(agency) & set(roles):
@@ -333,7 +331,7 @@ def _spec(dossier: Dossier, key: str, definition: dict[str, Any]) -> Action:
 
 
 def _agency_for(
-    spec: Action, entry: dict[str, Any], dossier: Dossier, user: Any, roles_in: RolesIn
+    spec: Action, entry: dict[str, Any], dossier: Dossier, user: Any, roles_in: Roles
 ) -> Agency | None:
     desk = [(dossier.receiving_agency, [Role.RECEIVING_OFFICER])]
     if (options := spec.role_options(dossier)) is not None:
@@ -366,7 +364,7 @@ def action_check(
     user: Any,
     key: str,
     now: datetime | None = None,
-    roles_in: RolesIn | None = None,
+    roles_in: Roles | None = None,
 ) -> Agency | None:
     """Raise ActionNotAllowed unless `user` may do action `key` on `dossier` now: step,
     role, and the rules that do not depend on what is typed. Returns the agency the
