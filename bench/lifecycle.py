@@ -7,7 +7,8 @@
 1. Throughput: receives `--dossiers` dossiers at the Bát Xát desk through the real
    services (code, due moment, event, outbox rows, row locks), then takes each through
    assign → propose → approve → return. Printed as receptions and actions per second,
-   each as a ratio to a bare one-row INSERT + COMMIT measured in the same run, with the
+   each as a ratio to a bare one-row INSERT + COMMIT measured in the same run (the
+   median of three rounds: before the receptions, between, after the actions), with the
    SQL statements per reception and per action (BEGIN/COMMIT not counted). Delivery is
    queued on commit for the worker, as in production (on Redis when REDIS_URL is set,
    else in memory), and not run.
@@ -24,6 +25,7 @@ Runs on a throwaway SQLite file unless --database-url names an empty database
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import statistics
@@ -102,11 +104,19 @@ def throughput(count: int) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, note VARCHAR(40))")
-    start = time.perf_counter()
-    for n in range(count):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO bench_bare (id, note) VALUES (%s, %s)", [n, "x"])
-    bare = count / (time.perf_counter() - start)
+    bare_rates = []
+    bare_ids = iter(range(10**9))
+
+    def bare_round() -> None:
+        # Timed before, between and after the services, the median kept: one short burst
+        # swung the baseline by a quarter between runs on a busy machine.
+        start = time.perf_counter()
+        for n in itertools.islice(bare_ids, count):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("INSERT INTO bench_bare (id, note) VALUES (%s, %s)", [n, "x"])
+        bare_rates.append(count / (time.perf_counter() - start))
+
+    bare_round()
 
     statements = [0]
 
@@ -130,6 +140,7 @@ def throughput(count: int) -> None:
             )
         receive_rate = count / (time.perf_counter() - start)
     receive_statements = statements[0] / count
+    bare_round()
 
     statements[0] = 0
     with connection.execute_wrapper(counted):
@@ -154,9 +165,12 @@ def throughput(count: int) -> None:
             )
         action_rate = 4 * count / (time.perf_counter() - start)
     action_statements = statements[0] / (4 * count)
+    bare_round()
+    bare = statistics.median(bare_rates)
     print(f"throughput over {count} dossiers (one transaction each):")
     print(f"  {'':<28} {'per s':>9}  {'x bare':>7}  statements")
-    print(f"  {'bare INSERT + COMMIT':<28} {bare:9.1f}  {1:7.3f}  {1:10.1f}")
+    print(f"  {'bare INSERT + COMMIT':<28} {bare:9.1f}  {1:7.3f}  {1:10.1f}"
+          f"  (median of {', '.join(f'{r:.0f}' for r in bare_rates)})")
     for label, rate, per in (
         ("reception at the counter", receive_rate, receive_statements),
         ("action (assign…return)", action_rate, action_statements),

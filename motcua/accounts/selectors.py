@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from motcua.accounts.models import CitizenProfile, OfficialTotp, Role, RoleAssignment
 from motcua.organizations.models import AdministrativeUnit, Agency
 
+_PROFILE = CitizenProfile._meta.get_field("user").remote_field
+
 
 def user_roles(*, user: AbstractBaseUser | AnonymousUser, agency: Agency) -> set[str]:
     """The roles `user` holds in `agency` (a province administrator holds them all)."""
@@ -48,6 +50,8 @@ def citizen_profile(*, user: AbstractBaseUser | AnonymousUser) -> CitizenProfile
     """The citizen profile of `user`, or None (an official, or not signed in)."""
     if not user.is_authenticated:
         return None
+    if _PROFILE.is_cached(user):  # joined by the sign-in backend (motcua.accounts.backends)
+        return getattr(user, "citizen_profile", None)
     return CitizenProfile.objects.filter(user_id=user.pk).select_related("commune").first()
 
 

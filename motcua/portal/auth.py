@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 SESSION_OTP = "citizen_otp"  # {"id": PhoneOtp pk, "phone": "84…"}
 SESSION_NEXT = "citizen_next"
 SESSION_OIDC = "citizen_oidc"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "motcua.accounts.backends.AccountBackend"
 
 
 class PhoneForm(forms.Form):

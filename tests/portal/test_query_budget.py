@@ -2,8 +2,9 @@
 each page may make at most this many database queries. A page that grows fails here;
 a change that needs more raises the number in the same change and says why.
 
-What the numbers hold: every page reads the session and the user (2); none writes the
-session (renewed every few minutes only, motcua.accounts.middleware.session_renew)."""
+What the numbers hold: every page reads the session and the user with the citizen's
+profile (2, motcua.accounts.backends); none writes the session (renewed every few
+minutes only, motcua.accounts.middleware.session_renew)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,11 @@ BUDGET = {
     "home": 2,
     "search": 3,  # + the catalog revision the search index is checked against
     # + the version with its fees and papers, whether it has an online form, the
-    # citizen's profile (whose commune's desk helps: the desk itself from a memo,
-    # motcua.core.memo)
-    "procedure": 7,
-    # + the draft (its version and form from memos), the profile (no address answered
-    # yet: the desk is the profile commune's)
-    "question GET": 4,
+    # citizen's profile read with the user (whose commune's desk helps: the desk itself
+    # from a memo, motcua.core.memo)
+    "procedure": 6,
+    # + the draft (its version and form from memos)
+    "question GET": 3,
     # + the draft, then one statement writing the answer and the page to resume at
     "question POST": 4,
     "my dossiers": 5,  # + a page of dossiers, those waiting for the citizen, the drafts
