@@ -113,9 +113,7 @@ class AppendOnlyModel(models.Model):
             # Always an INSERT: with an explicit pk Django would otherwise try an UPDATE.
             kwargs["force_insert"] = True
             super().save(*args, **kwargs)
-            fresh = _fresh(using)
-            if self.append_only_complete_fresh and fresh is not None:
-                fresh.add((self._meta.label, self.pk))
+            self.inserted(using)
             return
         fresh = _fresh(using)
         if not (
@@ -129,6 +127,14 @@ class AppendOnlyModel(models.Model):
             super().save(*args, **kwargs)
 
     save.alters_data = True  # type: ignore[attr-defined]
+    # For a new row motcua.core.writes does what this does (an INSERT, then inserted()).
+    save.mirrored_by_rows_save = True  # type: ignore[attr-defined]
+
+    def inserted(self, using: str) -> None:
+        """Its row was just written (by `save()`, or by motcua.core.writes)."""
+        fresh = _fresh(using)
+        if self.append_only_complete_fresh and fresh is not None:
+            fresh.add((self._meta.label, self.pk))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise _refuse(type(self), "deleted")

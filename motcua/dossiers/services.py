@@ -5,7 +5,7 @@ The functions below are the typed, keyword-only entry points the pages, the API,
 gateways and the tests call; each names its inputs and hands them to `action_run`,
 which does lock → check → apply → timing → version → event → outbox (see runner.py).
 Filing creates the row instead of locking one, so it records its event and outbox row
-through the runner's own `event_record` and `notify`.
+through the runner's own `history_save`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ from motcua.dossiers.actions.runner import (
     action_run,
     actor_or_none,
     dossier_lock_queryset,
-    event_record,
-    notify,
+    event_new,
+    history_save,
+    notice_new,
     require_role,
     roles_lookup,
 )
@@ -187,8 +188,10 @@ def _new_dossier(
     result_delivery: str,
     result_address: str,
 ) -> Dossier:
+    code, dossier_id = dossier_code_next(agency=receiving_agency, at=now)
     dossier = Dossier(
-        code=dossier_code_next(agency=receiving_agency, at=now),
+        id=dossier_id,
+        code=code,
         procedure_version=procedure_version,
         workflow=workflow_for(procedure_version=procedure_version),
         channel=channel,
@@ -228,11 +231,16 @@ def _created(
     effect: Effect,
 ) -> Dossier:
     """Save a new dossier with its papers, its first event and the applicant's message."""
-    dossier.save()  # papers need the dossier's id
+    # The papers and the message's short link need the dossier's id: taken with its
+    # code on PostgreSQL (dossier_code_next), else by saving the row first.
+    new = dossier.pk is not None and not papers
+    changed = []
+    if not new:
+        dossier.save(force_insert=True)
     if papers:
         papers_save(dossier, papers)
-        dossier.save(update_fields=["scanned_at_counter", "reused_data", "updated_at"])
-    event = event_record(
+        changed = ["scanned_at_counter", "reused_data", "updated_at"]
+    event = event_new(
         dossier,
         action=key,
         from_state="",
@@ -241,8 +249,10 @@ def _created(
         at=dossier.submitted_at,
         effect=effect,
     )
+    notice = None
     if effect.notify is not None:
-        notify(dossier, event, action_get(key).template, **effect.notify)
+        notice = notice_new(dossier, event, action_get(key).template, **effect.notify)
+    history_save(dossier, event, notice, changed=changed, new=new)
     return dossier
 
 

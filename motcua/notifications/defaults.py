@@ -10,7 +10,7 @@ The Zalo parameters follow the ZNS rule
 of short values (a code or a name, at most a few dozen characters).
 
 Context keys come from the services that write the outbox rows
-(motcua.dossiers.actions.runner.notify: code, procedure, applicant, agency, link, and
+(motcua.dossiers.actions.runner.notice_new: code, procedure, applicant, agency, link, and
 the event's own values) and from the deadline jobs (reminder, leader_digest).
 
 Every message about a dossier ends with `link`, the dossier's short link (/h/<token>,

@@ -30,8 +30,9 @@ from motcua.dossiers.actions.runner import (
     action_run,
     dossier_lock_queryset,
     dossier_row_lock,
-    event_record,
-    notify,
+    event_new,
+    history_save,
+    notice_new,
     require_role,
     roles_lookup,
 )
@@ -465,16 +466,7 @@ def _bill_settled(
     dossier.payment_platform = facts["platform"]
     dossier.fee_paid_at = now
     dossier.lock_version += 1
-    dossier.save(
-        update_fields=[
-            "paid_online",
-            "payment_platform",
-            "fee_paid_at",
-            "lock_version",
-            "updated_at",
-        ]
-    )
-    event = event_record(
+    event = event_new(
         dossier,
         action="payment_received",
         from_state=dossier.state,
@@ -483,12 +475,18 @@ def _bill_settled(
         at=now,
         effect=Effect(data=facts),
     )
-    notify(
+    notice = notice_new(
         dossier,
         event,
         "payment_received",
         amount_vnd=bill.total_vnd,
         due_at=iso(dossier.promised_at),
+    )
+    history_save(
+        dossier,
+        event,
+        notice,
+        changed=["paid_online", "payment_platform", "fee_paid_at", "lock_version", "updated_at"],
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import post_save
 
 from motcua.dossiers.actions.base import ActionNotAllowed
 from motcua.dossiers.models import Dossier, NationalStatus, Outcome
@@ -493,8 +494,9 @@ def test_applicant_without_contact_gets_no_notification_row(world, clock):
     assert not Notification.objects.exists()
 
 
-def test_nothing_is_written_when_the_transaction_fails(world, clock, monkeypatch):
-    from motcua.dossiers.actions import runner
+def test_nothing_is_written_when_the_transaction_fails(world, clock):
+    """The outbox row fails once the dossier, its event and the row itself are written
+    (after the one statement on PostgreSQL): all three go back."""
 
     def explode(*args, **kwargs):
         raise RuntimeError("outbox down")
@@ -505,11 +507,12 @@ def test_nothing_is_written_when_the_transaction_fails(world, clock, monkeypatch
         receiving_agency=world.agency(DESK),
     )
     outbox = Notification.objects.count()
-    monkeypatch.setattr(runner, "notify", explode)
+    post_save.connect(explode, sender=Notification, dispatch_uid="test-outbox-down")
     try:
-        dossier_receive(dossier=d, officer=world.users["desk"], expected_version=1)
-    except RuntimeError:
-        pass
+        with pytest.raises(RuntimeError):
+            dossier_receive(dossier=d, officer=world.users["desk"], expected_version=1)
+    finally:
+        post_save.disconnect(sender=Notification, dispatch_uid="test-outbox-down")
     d.refresh_from_db()
     assert (d.state, d.lock_version, d.events.count()) == ("submitted", 1, 1)
     assert Notification.objects.count() == outbox

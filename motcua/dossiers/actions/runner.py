@@ -12,8 +12,9 @@
    buttons the back office and the portal show;
 4. `apply`, then the one timing rule (motcua.dossiers.timing) refreshes due and
    lateness, `lock_version += 1`, the columns the action changed are written, a
-   DossierEvent is appended, the outbox row is written in the same transaction and
-   handed to the worker only on commit.
+   DossierEvent is appended, the outbox row is written in the same transaction (the
+   three in one statement on PostgreSQL, motcua.core.writes) and handed to the worker
+   only on commit.
 
 Who may act (a province administrator holds every role everywhere):
 - DESK: a receiving officer of the receiving agency (the one-stop desk);
@@ -44,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.accounts.models import Role, RoleAssignment
+from motcua.core.writes import Insert, Update, rows_save
 from motcua.dossiers import timing
 from motcua.dossiers.actions import (
     ACTIONS,
@@ -453,8 +455,7 @@ def action_run(
         effect = spec.apply(ctx)
         timing.timing_refresh(dossier, now)
         dossier.lock_version += 1
-        dossier.save(update_fields=_changed_fields(dossier))
-        event = event_record(
+        event = event_new(
             dossier,
             action=key,
             from_state=ctx.from_state,
@@ -464,12 +465,39 @@ def action_run(
             effect=effect,
         )
         template = effect.template or spec.template
+        notice = None
         if template and effect.notify is not None:
-            notify(dossier, event, template, **effect.notify)
+            notice = notice_new(dossier, event, template, **effect.notify)
+        history_save(dossier, event, notice, changed=_changed_fields(dossier))
     return dossier
 
 
-def event_record(
+def history_save(
+    dossier: Dossier,
+    event: DossierEvent,
+    notice: Notification | None,
+    *,
+    changed: list[str] | None = None,
+    new: bool = False,
+) -> None:
+    """Write the dossier (`new`: the whole row; else its `changed` columns, none: it is
+    saved already), its new event and the applicant's message, in one statement on
+    PostgreSQL (motcua.core.writes); the message is queued for delivery once the
+    transaction commits."""
+    writes: list[Insert | Update] = []
+    if new:
+        writes.append(Insert(dossier))
+    elif changed:
+        writes.append(Update(dossier, changed))
+    writes.append(Insert(event))
+    if notice is not None:
+        writes.append(Insert(notice, links={"event_id": event}))
+    rows_save(*writes)
+    if notice is not None:
+        transaction.on_commit(functools.partial(_enqueue_delivery, [notice.pk]))
+
+
+def event_new(
     dossier: Dossier,
     *,
     action: str,
@@ -479,7 +507,8 @@ def event_record(
     at: datetime,
     effect: Effect,
 ) -> DossierEvent:
-    return DossierEvent.objects.create(
+    """The event of `action`, not saved yet."""
+    return DossierEvent(
         dossier=dossier,
         action=action,
         from_state=from_state,
@@ -513,16 +542,19 @@ def _account_contact(dossier: Dossier) -> tuple[str, str]:
     return next(((phone or "", email) for phone, email in found), ("", ""))
 
 
-def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any) -> None:
-    """Write the outbox row of `event` for the applicant (same transaction)."""
+def notice_new(
+    dossier: Dossier, event: DossierEvent, template: str, **context: Any
+) -> Notification | None:
+    """The outbox row of `event` for the applicant, not saved yet; None when there is
+    nobody to tell (the slip and the portal carry the news)."""
     from motcua.notifications.rendering import dossier_link
     from motcua.notifications.services import contact_preference_expression
 
     account_phone, account_email = _account_contact(dossier)
     email = dossier.applicant_email or account_email
     if not (dossier.applicant_phone or email):
-        return  # nobody to tell; the slip and the portal carry the news
-    row = Notification.objects.create(
+        return None
+    return Notification(
         dossier=dossier,
         event=event,
         # Failures show on the page of the desk the applicant deals with.
@@ -542,4 +574,3 @@ def notify(dossier: Dossier, event: DossierEvent, template: str, **context: Any)
             **context,
         },
     )
-    transaction.on_commit(functools.partial(_enqueue_delivery, [row.pk]))
