@@ -1,17 +1,18 @@
 #!/usr/bin/env python
 """Benchmark of the dossier lifecycle and of the back-office inbox.
 
-    .venv/bin/python bench/lifecycle.py [--database-url URL] [--dossiers 300]
+    .venv/bin/python bench/lifecycle.py [--database-url URL] [--dossiers 300] [--rounds 3]
                                         [--fill 1000000] [--requests 200]
 
 1. Throughput: receives `--dossiers` dossiers at the Bát Xát desk through the real
    services (code, due moment, event, outbox rows, row locks), then takes each through
    assign → propose → approve → return. Printed as receptions and actions per second,
-   each as a ratio to a bare one-row INSERT + COMMIT measured in the same run (the
-   median of three rounds: before the receptions, between, after the actions), with the
-   SQL statements per reception and per action (BEGIN/COMMIT not counted). Delivery is
-   queued on commit for the worker, as in production (on Redis when REDIS_URL is set,
-   else in memory), and not run.
+   each as a ratio to a bare one-row INSERT + COMMIT measured in the same round (the
+   median of three timings: before the receptions, between, after the actions), with the
+   SQL statements per reception and per action (BEGIN/COMMIT not counted); `--rounds`
+   rounds, each with new dossiers, after one untimed round (warm-up), and the median
+   ratios. Delivery is queued on commit for the worker, as in production (on Redis when
+   REDIS_URL is set, else in memory), and not run.
 2. Inbox: fills the dossier table to `--fill` rows (historical dossiers spread over the
    province's 99 communes, written with one multi-row INSERT per batch, or COPY on
    PostgreSQL), then times the receiving officer's inbox page through the full Django
@@ -47,6 +48,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
     parser.add_argument("--dossiers", type=int, default=300, help="dossiers through the services")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (median kept)")
     parser.add_argument(
         "--fill",
         type=int,
@@ -78,13 +80,13 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
     print(f"database: {connection.vendor}; demo loaded")
-    throughput(args.dossiers)
+    throughput(args.dossiers, args.rounds)
     if args.fill > 0:
         inbox(args.fill, args.requests)
     return 0
 
 
-def throughput(count: int) -> None:
+def throughput(count: int, rounds: int) -> None:
     from django.db import connection, transaction
 
     from motcua.catalog.selectors import procedure_get_current
@@ -104,78 +106,90 @@ def throughput(count: int) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, note VARCHAR(40))")
-    bare_rates = []
     bare_ids = iter(range(10**9))
-
-    def bare_round() -> None:
-        # Timed before, between and after the services, the median kept: one short burst
-        # swung the baseline by a quarter between runs on a busy machine.
-        start = time.perf_counter()
-        for n in itertools.islice(bare_ids, count):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("INSERT INTO bench_bare (id, note) VALUES (%s, %s)", [n, "x"])
-        bare_rates.append(count / (time.perf_counter() - start))
-
-    bare_round()
-
     statements = [0]
 
     def counted(execute, sql, params, many, context):
         statements[0] += 1
         return execute(sql, params, many, context)
 
-    received = []
-    with connection.execute_wrapper(counted):
+    def bare_round() -> float:
         start = time.perf_counter()
-        for n in range(count):
-            received.append(
-                dossier_receive_at_counter(
-                    officer=users["batxat.tiepnhan"],
-                    agency=desk,
-                    procedure_version=version,
-                    applicant=Applicant(
-                        name=f"Người dân {n}", id_number="010190012345", phone="0912345678"
-                    ),
-                )
-            )
-        receive_rate = count / (time.perf_counter() - start)
-    receive_statements = statements[0] / count
-    bare_round()
+        for n in itertools.islice(bare_ids, count):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("INSERT INTO bench_bare (id, note) VALUES (%s, %s)", [n, "x"])
+        return count / (time.perf_counter() - start)
 
-    statements[0] = 0
-    with connection.execute_wrapper(counted):
-        start = time.perf_counter()
-        for dossier in received:
-            for officer, action in (
-                ("batxat.tiepnhan", "assign"),
-                ("batxat.chuyenvien", "propose"),
-                ("batxat.pheduyet", "approve"),
-            ):
-                dossier = dossier_act(
-                    dossier=dossier,
-                    officer=users[officer],
-                    action=action,
-                    expected_version=dossier.lock_version,
-                    assignee=users["batxat.chuyenvien"] if action == "assign" else None,
+    def receptions(base: int, number: int = count) -> tuple[list, float, float]:
+        received = []
+        statements[0] = 0
+        with connection.execute_wrapper(counted):
+            start = time.perf_counter()
+            for n in range(base, base + number):
+                received.append(
+                    dossier_receive_at_counter(
+                        officer=users["batxat.tiepnhan"],
+                        agency=desk,
+                        procedure_version=version,
+                        applicant=Applicant(
+                            name=f"Người dân {n}", id_number="010190012345", phone="0912345678"
+                        ),
+                    )
                 )
-            dossier_return_result(
-                dossier=dossier,
-                officer=users["batxat.tiepnhan"],
-                expected_version=dossier.lock_version,
-            )
-        action_rate = 4 * count / (time.perf_counter() - start)
-    action_statements = statements[0] / (4 * count)
-    bare_round()
-    bare = statistics.median(bare_rates)
-    print(f"throughput over {count} dossiers (one transaction each):")
-    print(f"  {'':<28} {'per s':>9}  {'x bare':>7}  statements")
-    print(f"  {'bare INSERT + COMMIT':<28} {bare:9.1f}  {1:7.3f}  {1:10.1f}"
-          f"  (median of {', '.join(f'{r:.0f}' for r in bare_rates)})")
-    for label, rate, per in (
-        ("reception at the counter", receive_rate, receive_statements),
-        ("action (assign…return)", action_rate, action_statements),
-    ):
-        print(f"  {label:<28} {rate:9.1f}  {rate / bare:7.3f}  {per:10.1f}")
+            rate = number / (time.perf_counter() - start)
+        return received, rate, statements[0] / number
+
+    def actions(received: list) -> tuple[float, float]:
+        statements[0] = 0
+        with connection.execute_wrapper(counted):
+            start = time.perf_counter()
+            for dossier in received:
+                for officer, action in (
+                    ("batxat.tiepnhan", "assign"),
+                    ("batxat.chuyenvien", "propose"),
+                    ("batxat.pheduyet", "approve"),
+                ):
+                    dossier = dossier_act(
+                        dossier=dossier,
+                        officer=users[officer],
+                        action=action,
+                        expected_version=dossier.lock_version,
+                        assignee=users["batxat.chuyenvien"] if action == "assign" else None,
+                    )
+                dossier_return_result(
+                    dossier=dossier,
+                    officer=users["batxat.tiepnhan"],
+                    expected_version=dossier.lock_version,
+                )
+            rate = 4 * len(received) / (time.perf_counter() - start)
+        return rate, statements[0] / (4 * len(received))
+
+    print(f"throughput over {count} dossiers per round (one transaction each), {rounds} rounds"
+          " after one untimed;")
+    print("each round times the bare INSERT + COMMIT before, between and after the services")
+    print("and divides by the median of the three (a short burst swings on a busy machine):")
+    print(f"  {'round':<6} {'bare/s':>8}  {'receptions/s':>12} {'x bare':>7}  "
+          f"{'actions/s':>9} {'x bare':>7}")
+    # One round untimed first: the first receptions of a fresh process and database ran
+    # at a quarter of the later rate (the day's code counter row, the memos, statements
+    # prepared on their second run), which a server meets once, not per dossier.
+    actions(receptions(-count)[0])
+    rows = []
+    for r in range(rounds):
+        bares = [bare_round()]
+        received, receive_rate, receive_statements = receptions(r * count)
+        bares.append(bare_round())
+        action_rate, action_statements = actions(received)
+        bares.append(bare_round())
+        bare = statistics.median(bares)
+        rows.append((bare, receive_rate / bare, action_rate / bare))
+        print(f"  {r + 1:<6} {bare:8.1f}  {receive_rate:12.1f} {receive_rate / bare:7.3f}  "
+              f"{action_rate:9.1f} {action_rate / bare:7.3f}")
+    print(f"  {'median':<6} {statistics.median(b for b, _r, _a in rows):8.1f}  {'':>12} "
+          f"{statistics.median(r for _b, r, _a in rows):7.3f}  {'':>9} "
+          f"{statistics.median(a for _b, _r, a in rows):7.3f}")
+    print(f"statements per reception {receive_statements:.1f}, per action {action_statements:.1f}"
+          " (BEGIN/COMMIT not counted)")
 
 
 def _users() -> dict:
