@@ -128,7 +128,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # few statements, and planning each anew was a third of their time on the server
     # (bench/lifecycle.py: actions 193 -> 390 per second). Behind PgBouncer in
     # transaction mode this needs its max_prepared_statements (1.21 or later).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    # Added to what the URL's query gave (sslmode=…), not instead of it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=2
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Internationalisation --------------------------------------------------
