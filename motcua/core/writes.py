@@ -62,7 +62,7 @@ def rows_save(*writes: Insert | Update) -> None:
         else:
             for attname, target in write.links.items():
                 _link(write.obj, attname, target)
-            write.obj.save(using=using)
+            write.obj.save(using=using, force_insert=True)  # a new row, as chained
 
 
 def _link(obj: models.Model, attname: str, target: models.Model) -> None:
@@ -121,12 +121,11 @@ def _save_chained(writes: tuple[Insert | Update, ...], using: str) -> None:
     names = {id(w.obj): f"w{n}" for n, w in enumerate(writes)}
     parts: list[str] = []
     params: list = []
-    for write in writes:
+    update_fields = [frozenset(w.fields) if isinstance(w, Update) else None for w in writes]
+    for write, fields in zip(writes, update_fields, strict=True):
         obj = write.obj
-        update_fields = frozenset(write.fields) if isinstance(write, Update) else None
         pre_save.send(
-            sender=type(obj), instance=obj, raw=False, using=using,
-            update_fields=update_fields,
+            sender=type(obj), instance=obj, raw=False, using=using, update_fields=fields
         )
         if isinstance(write, Update):
             sql, values = _update_sql(write, using)
@@ -142,7 +141,7 @@ def _save_chained(writes: tuple[Insert | Update, ...], using: str) -> None:
     with connections[using].cursor() as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT {results}", params)
         row = cursor.fetchone()
-    for write, value in zip(writes, row, strict=True):
+    for write, fields, value in zip(writes, update_fields, row, strict=True):
         obj = write.obj
         if isinstance(write, Update):
             if not value:
@@ -157,6 +156,5 @@ def _save_chained(writes: tuple[Insert | Update, ...], using: str) -> None:
             obj.inserted(using)
         post_save.send(
             sender=type(obj), instance=obj, created=isinstance(write, Insert),
-            update_fields=frozenset(write.fields) if isinstance(write, Update) else None,
-            raw=False, using=using,
+            update_fields=fields, raw=False, using=using,
         )
