@@ -1,12 +1,15 @@
 """motcua's delivery run as in production, in processes of its own: the environment of a
 `manage.py run_huey` worker (and of the outbox driver) aimed at the local SMTP relay and
-SMS gateway simulators, a step run to its end, and the worker started."""
+SMS gateway simulators, a step run to its end, the worker started, waited for until the
+outbox is drained, and stopped."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +51,27 @@ def worker_start(env: dict[str, str], log: Path) -> subprocess.Popen:
          "--max-delay", "0.5", "--backoff", "1.05"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
+
+
+def drained(
+    statuses: Callable[[], dict[str, int]],
+    total: int,
+    seconds: float,
+    log: Path,
+    worker: subprocess.Popen | None = None,
+) -> dict[str, int]:
+    """Poll `statuses` until all `total` rows are delivered or `seconds` pass (failing at
+    once if `worker`, when given, has died); returns the last counts."""
+    deadline = time.monotonic() + seconds
+    while True:
+        counts = statuses()
+        if counts.get("delivered") == total or time.monotonic() >= deadline:
+            return counts
+        assert worker is None or worker.poll() is None, f"the worker died; see {log}"
+        time.sleep(0.1)
+
+
+def worker_stop(worker: subprocess.Popen | None) -> None:
+    if worker is not None and worker.poll() is None:
+        worker.kill()
+        worker.wait(10)

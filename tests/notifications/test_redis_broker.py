@@ -20,7 +20,14 @@ from huey import PriorityRedisHuey
 
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
-from tests.notifications.processes import DRIVER, delivery_env, run_step, worker_start
+from tests.notifications.processes import (
+    DRIVER,
+    delivery_env,
+    drained,
+    run_step,
+    worker_start,
+    worker_stop,
+)
 from tests.redis_support import delete_keys, redis_client
 
 TOTAL = 40
@@ -57,19 +64,12 @@ def test_the_worker_delivers_every_notification_from_the_redis_queue(
         assert redis_client(redis_url).exists(f"huey.redis.{queue_name}")
         assert statuses() == {"created": TOTAL}
         worker = worker_start(env, log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if (counts := statuses()).get("delivered") == TOTAL:
-                break
-            assert worker.poll() is None, f"the worker died; see {log}"
-            time.sleep(0.1)
+        counts = drained(statuses, TOTAL, 30, log, worker)
         elapsed = time.monotonic() - started
         assert counts == {"delivered": TOTAL}, f"not drained: {counts}; see {log}"
         rows = query("SELECT key, channel, provider_reference FROM notifications_notification")
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.kill()
-            worker.wait(10)
+        worker_stop(worker)
         smtp.stop()
         sms.stop()
         delete_keys(redis_url, f"huey.*.{queue_name}")

@@ -25,7 +25,15 @@ from django.conf import settings as django_settings
 
 from motcua.notifications.contrib.email.simulator import SmtpRelaySimulator
 from motcua.notifications.contrib.sms.simulator import SmsGatewaySimulator
-from tests.notifications.processes import DRIVER, ROOT, delivery_env, run_step, worker_start
+from tests.notifications.processes import (
+    DRIVER,
+    ROOT,
+    delivery_env,
+    drained,
+    run_step,
+    worker_start,
+    worker_stop,
+)
 
 TOTAL = 1000
 PAUSE_AT = 500  # the driver waits there until the worker has been killed
@@ -84,23 +92,19 @@ def test_sigkill_mid_flight_loses_nothing_and_sends_nothing_twice(database, tmp_
         time.sleep(1.0)
         worker = worker_start(env, log)
         assert driver.wait(240) == 0, f"the driver failed; see {log}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            statuses = dict(
+        statuses = drained(
+            lambda: dict(
                 query("SELECT status, COUNT(*) FROM notifications_notification GROUP BY 1")
-            )
-            if statuses.get("delivered") == TOTAL:
-                break
-            time.sleep(0.25)
+            ),
+            TOTAL, 90, log,
+        )  # fmt: skip
         elapsed = time.monotonic() - started
         assert statuses == {"delivered": TOTAL}, f"not drained: {statuses}; see {log}"
         rows = query(
             "SELECT key, channel, provider_reference, attempts FROM notifications_notification"
         )
     finally:
-        if worker is not None and worker.poll() is None:
-            worker.kill()
-            worker.wait(10)
+        worker_stop(worker)
         smtp.stop()
         sms.stop()
 
