@@ -32,6 +32,7 @@ from motcua.catalog import formdefs
 from motcua.catalog.models import FormDefinition, ProcedureVersion, RequiredPaper
 from motcua.catalog.selectors import form_definition_cached, procedure_version_cached
 from motcua.core.conf import setting
+from motcua.core.reads import KeyRead
 from motcua.core.text import nfc
 from motcua.core.uploads import (
     count_refusal,
@@ -74,14 +75,16 @@ def drafts_open(*, citizen: Any) -> QuerySet[Draft]:
     )
 
 
+_draft_by_key = KeyRead(lambda citizen, pk: Draft.objects.filter(citizen_id=citizen, pk=pk))
+
+
 def draft_get(*, citizen: Any, pk: int) -> Draft | None:
     """The citizen's draft; an assisted one only once sent (the citizen confirmed it).
     Its form definition and procedure come from this process's memo, not a join: every
     question page reads them (motcua.catalog.selectors.form_definition_cached)."""
-    draft = (
-        Draft.objects.filter(citizen=citizen, pk=pk)
-        .exclude(assisted_by__isnull=False, dossier__isnull=True).first()
-    )
+    draft = _draft_by_key.one(citizen=citizen.pk, pk=int(pk)) if citizen.pk else None
+    if draft is not None and draft.assisted_by_id is not None and draft.dossier_id is None:
+        return None
     if draft is not None:
         draft.form_definition = form_definition_cached(draft.form_definition_id)
         draft.procedure_version = procedure_version_cached(draft.procedure_version_id)
