@@ -502,9 +502,9 @@ class Text(str):
     lang = ""
 
 
-def tr(obj: dict, key: str) -> Text:
+def tr(obj: dict, key: str, language: str | None = None) -> Text:
     value = obj.get(key) or ""
-    if translation.get_language() == "en":
+    if (language or translation.get_language()) == "en":
         twin = obj.get(f"{key}_en")
         if twin:
             return Text(twin)
@@ -514,19 +514,22 @@ def tr(obj: dict, key: str) -> Text:
     return Text(value)
 
 
-def localized(page: dict) -> dict:
+def localized(page: dict, language: str | None = None) -> dict:
     """A copy of a page (or group field) with its texts in the page's language."""
+    language = language or translation.get_language()
     view = dict(page)
     for key in ("question", "hint", "example", "label", "summary", "item_name", "paper"):
         if key in page:
-            view[key] = tr(page, key)
+            view[key] = tr(page, key, language)
     if "options" in page:
-        view["options"] = [{**o, "label": tr(o, "label")} for o in page["options"]]
+        view["options"] = [{**o, "label": tr(o, "label", language)} for o in page["options"]]
     if "fields" in page:
-        view["fields"] = [localized(sub) for sub in page["fields"]]
+        view["fields"] = [localized(sub, language) for sub in page["fields"]]
     if "none_option" in page:
         none = page["none_option"]
-        view["none_option"] = {"label": tr(none, "label"), "statement": tr(none, "statement")}
+        view["none_option"] = {
+            "label": tr(none, "label", language), "statement": tr(none, "statement", language)
+        }
     return view
 
 

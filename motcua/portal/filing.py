@@ -155,11 +155,10 @@ def _error_list(page: dict, errors: dict[str, str]) -> list[tuple[str, str]]:
     return listed
 
 
-def _group_fields(draft, page: dict, raw: dict, errors: dict) -> list[dict]:
-    """A group's fields as the template draws them: shown or not, typed value, error,
-    what the population database found."""
+def _group_fields(draft, page: dict, view: dict, raw: dict, errors: dict) -> list[dict]:
+    """A group's fields as the template draws them (`view`: the page localized): shown or
+    not, typed value, error, what the population database found."""
     context = drafts.answer_context(draft, page)
-    view = formdefs.localized(page)
     own = {sub["id"] for sub in page["fields"]}
     fields = []
     for sub, shown in zip(page["fields"], view["fields"], strict=True):
@@ -208,11 +207,12 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
     if raw is None:
         raw = {} if page["type"] in ("address", "person", "group", "delivery", "upload") else ""
     source = drafts.prefilled_sources(draft.answers).get(page["id"], "")
+    view = formdefs.localized(page)
     context = {
         "draft": draft,
         "definition": draft.form_definition.definition,
         "title": formdefs.tr(draft.form_definition.definition, "title"),
-        "page": formdefs.localized(page),
+        "page": view,
         "raw": raw,
         "errors": errors,
         "error_list": _error_list(page, errors) + [("f-file", m) for m in upload_errors],
@@ -233,7 +233,9 @@ def _page_context(request, draft, page, pages, errors, upload_errors=()) -> dict
     ):
         context["communes"] = list(formdefs.communes(drafts.province_code()).values())
     if page["type"] == "group":
-        context["fields"] = _group_fields(draft, page, raw if isinstance(raw, dict) else {}, errors)
+        context["fields"] = _group_fields(
+            draft, page, view, raw if isinstance(raw, dict) else {}, errors
+        )
     if page["type"] == "delivery":
         context["delivery"] = [(v, formdefs.DELIVERY_LABELS[v]) for v in formdefs.DELIVERY_CHOICES]
         context["home_address"] = drafts.answer_context(draft, page).applicant_address

@@ -7,7 +7,8 @@
 what was typed, its error, what the population database found, and how filing.js
 reveals it. Drawn here in Python rather than by an included template: a group page has
 up to a dozen fields, each with some twenty conditions, and the template engine spent
-~0.17 ms a field on them, a fifth of the whole page (issue 14, bench/portal.py).
+~0.17 ms a field on them, a fifth of the whole page (issue 14, bench/portal.py); plain
+strings with every value escaped (`_e`) take a tenth of that.
 
 Each field is a labelled control with its hint and error tied to it by
 aria-describedby; a choice is a fieldset of radios whose legend is the label. Texts in
@@ -16,11 +17,11 @@ Vietnamese on the English page carry lang="vi" (motcua.catalog.formdefs.tr).
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from motcua.portal.templatetags.portal_help import explain_terms
@@ -30,136 +31,125 @@ register = template.Library()
 _NUMERIC = ("number", "citizen_id", "date")
 
 
-def _lang(text: Any) -> SafeString:
+def _e(value: Any) -> str:
+    """`value` escaped for HTML text or a quoted attribute, unless already safe HTML."""
+    return str(value) if isinstance(value, SafeData) else html.escape(str(value))
+
+
+def _lang(text: Any) -> str:
     lang = getattr(text, "lang", "")
-    return format_html(' lang="{}"', lang) if lang else mark_safe("")
+    return f' lang="{_e(lang)}"' if lang else ""
 
 
-def _error(name: str, error: str) -> SafeString:
+def _error(name: str, error: str) -> str:
     if not error:
-        return mark_safe("")
-    return format_html(
-        '<p class="field-error" id="f-{}-error"><span class="vh">{}</span> {}</p>',
-        name, _("Error:"), error,
-    )
+        return ""
+    return (f'<p class="field-error" id="f-{name}-error"><span class="vh">{_e(_("Error:"))}'
+            f"</span> {_e(error)}</p>")
 
 
-def _choice(name: str, sub: dict, field: dict) -> list[Any]:
-    hint, error = sub.get("hint"), field["error"]
+def _invalid(name: str, error: str) -> str:
+    return f' aria-invalid="true" aria-describedby="f-{name}-error"' if error else ""
+
+
+def _choice(name: str, sub: dict, field: dict) -> list[str]:
+    hint, error, label = sub.get("hint"), field["error"], sub.get("label", "")
     described = " ".join(
         ([f"f-{name}-hint"] if hint else []) + ([f"f-{name}-error"] if error else [])
     )
     out = [
-        format_html('<fieldset aria-describedby="{}">', described) if described
-        else mark_safe("<fieldset>"),
-        format_html("<legend{}>{}</legend>", _lang(sub.get("label")), sub.get("label", "")),
+        f'<fieldset aria-describedby="{described}">' if described else "<fieldset>",
+        f"<legend{_lang(label)}>{_e(label)}</legend>",
     ]
     if hint:
-        out.append(format_html('<p class="hint" id="f-{}-hint"{}>{}</p>',
-                               name, _lang(hint), explain_terms(hint)))
+        out.append(f'<p class="hint" id="f-{name}-hint"{_lang(hint)}>{explain_terms(hint)}</p>')
     out.append(_error(name, error))
     for i, option in enumerate(sub.get("options", [])):
-        out.append(format_html(
-            '<label class="radio"><input type="radio" name="{}" value="{}"{}{}> '
-            "<span{}>{}</span></label>",
-            name, option["value"],
-            format_html(' id="f-{}"', name) if i == 0 else "",
-            mark_safe(" checked") if field["value"] == option["value"] else "",
-            _lang(option["label"]), option["label"],
-        ))
-    out.append(mark_safe("</fieldset>"))
+        first = f' id="f-{name}"' if i == 0 else ""
+        checked = " checked" if field["value"] == option["value"] else ""
+        out.append(
+            f'<label class="radio"><input type="radio" name="{name}" '
+            f'value="{_e(option["value"])}"{first}{checked}> '
+            f"<span{_lang(option['label'])}>{_e(option['label'])}</span></label>"
+        )
+    out.append("</fieldset>")
     return out
 
 
-def _check(name: str, sub: dict, field: dict) -> list[Any]:
-    error = field["error"]
-    out = [_error(name, error), format_html(
-        '<label class="check"><input type="checkbox" id="f-{}" name="{}" value="1"{}{}> '
-        "<span{}>{}</span></label>",
-        name, name,
-        mark_safe(" checked") if field["value"] == "1" else "",
-        format_html(' aria-invalid="true" aria-describedby="f-{}-error"', name) if error else "",
-        _lang(sub.get("label")), explain_terms(sub.get("label", "")),
-    )]
-    if hint := sub.get("hint"):
-        out.append(format_html('<p class="hint"{}>{}</p>', _lang(hint), explain_terms(hint)))
-    return out
-
-
-def _invalid(name: str, error: str) -> SafeString:
-    if not error:
-        return mark_safe("")
-    return format_html(' aria-invalid="true" aria-describedby="f-{}-error"', name)
-
-
-def _commune(name: str, sub: dict, field: dict, communes: list) -> list[Any]:
-    error = field["error"]
-    options = [format_html('<option value="">{}</option>', _("Choose…"))]
-    options += [
-        format_html('<option value="{}"{}>{}</option>', code,
-                    mark_safe(" selected") if field["value"] == code else "", commune)
-        for code, commune in communes
-    ]
-    return [
-        format_html('<label for="f-{}"{}>{}</label>', name, _lang(sub.get("label")),
-                    sub.get("label", "")),
+def _check(name: str, sub: dict, field: dict) -> list[str]:
+    error, label = field["error"], sub.get("label", "")
+    checked = " checked" if field["value"] == "1" else ""
+    out = [
         _error(name, error),
-        format_html('<select id="f-{}" name="{}"{}>', name, name, _invalid(name, error)),
-        mark_safe("".join(options)),
-        mark_safe("</select>"),
+        f'<label class="check"><input type="checkbox" id="f-{name}" name="{name}" value="1"'
+        f"{checked}{_invalid(name, error)}> <span{_lang(label)}>{explain_terms(label)}</span>"
+        "</label>",
+    ]
+    if hint := sub.get("hint"):
+        out.append(f'<p class="hint"{_lang(hint)}>{explain_terms(hint)}</p>')
+    return out
+
+
+def _commune(name: str, sub: dict, field: dict, communes: list) -> list[str]:
+    error, label = field["error"], sub.get("label", "")
+    options = "".join(
+        f'<option value="{_e(code)}"{" selected" if field["value"] == code else ""}>'
+        f"{_e(commune)}</option>"
+        for code, commune in communes
+    )
+    return [
+        f'<label for="f-{name}"{_lang(label)}>{_e(label)}</label>',
+        _error(name, error),
+        f'<select id="f-{name}" name="{name}"{_invalid(name, error)}>',
+        f'<option value="">{_e(_("Choose…"))}</option>{options}',
+        "</select>",
     ]
 
 
-def _text(name: str, sub: dict, field: dict) -> list[Any]:
+def _text(name: str, sub: dict, field: dict) -> list[str]:
     kind, hint, example = sub.get("type"), sub.get("hint"), sub.get("example")
-    error = field["error"]
-    out = [format_html('<label for="f-{}"{}>{}</label>', name, _lang(sub.get("label")),
-                       sub.get("label", ""))]
+    error, label = field["error"], sub.get("label", "")
+    out = [f'<label for="f-{name}"{_lang(label)}>{_e(label)}</label>']
     hinted = bool(hint or example or kind == "date")
     if hinted:
-        parts = []
-        if hint:
-            parts.append(format_html("<span{}>{}</span> ", _lang(hint), explain_terms(hint)))
+        parts = f"<span{_lang(hint)}>{explain_terms(hint)}</span> " if hint else ""
         if example:
-            parts.append(format_html("{} <span{}>{}</span>", _("For example:"), _lang(example),
-                                     example))
+            parts += f"{_e(_('For example:'))} <span{_lang(example)}>{_e(example)}</span>"
         elif kind == "date":
-            parts.append(conditional_escape(_("For example: 12/4/2026 or 12-4-26.")))
-        out.append(format_html('<p class="hint" id="f-{}-hint">{}</p>', name,
-                               mark_safe("".join(parts))))
+            parts += _e(_("For example: 12/4/2026 or 12-4-26."))
+        out.append(f'<p class="hint" id="f-{name}-hint">{parts}</p>')
     out.append(_error(name, error))
-    attrs = []
+    attrs = ""
     if kind in _NUMERIC:
-        attrs.append(' inputmode="numeric"')
+        attrs += ' inputmode="numeric"'
     elif kind == "phone":
-        attrs.append(' inputmode="tel" autocomplete="tel"')
+        attrs += ' inputmode="tel" autocomplete="tel"'
     if kind == "citizen_id":
-        attrs.append(' maxlength="15"')
+        attrs += ' maxlength="15"'
     if kind == "date":
-        attrs.append(f' data-date-words="f-{conditional_escape(name)}-words"')
+        attrs += f' data-date-words="f-{name}-words"'
     described = " ".join(
         ([f"f-{name}-hint"] if hinted else []) + ([f"f-{name}-error"] if error else [])
     )
     if described:
-        attrs.append(format_html(' aria-describedby="{}"', described))
+        attrs += f' aria-describedby="{described}"'
     if error:
-        attrs.append(' aria-invalid="true"')
-    out.append(format_html('<input type="text" id="f-{}" name="{}" value="{}"{}>', name, name,
-                           field["value"], mark_safe("".join(attrs))))
+        attrs += ' aria-invalid="true"'
+    out.append(
+        f'<input type="text" id="f-{name}" name="{name}" value="{_e(field["value"])}"{attrs}>'
+    )
     if kind == "date":
         words = field.get("words")
-        out.append(format_html(
-            '<p class="words" id="f-{}-words" aria-live="polite">{}</p>', name,
-            _("That is: %(words)s") % {"words": words} if words else "",
-        ))
+        said = _e(_("That is: %(words)s") % {"words": words}) if words else ""
+        out.append(f'<p class="words" id="f-{name}-words" aria-live="polite">{said}</p>')
     if field.get("found"):
-        out.append(format_html('<p class="found" id="f-{}-found"><strong>{}</strong> {}</p>',
-                               name, _("Found:"), field["found"]))
+        out.append(f'<p class="found" id="f-{name}-found"><strong>{_e(_("Found:"))}</strong> '
+                   f"{_e(field['found'])}</p>")
     elif field.get("unavailable"):
-        out.append(format_html('<p class="hint">{}</p>', _(
+        out.append('<p class="hint">' + _e(_(
             "The national population database cannot be reached now: write the name and "
             "date of birth below; the office will check them."
-        )))
+        )) + "</p>")
     return out
 
 
@@ -167,7 +157,7 @@ def _text(name: str, sub: dict, field: dict) -> list[Any]:
 def group_field(context: template.Context, field: dict) -> SafeString:
     """One field of a group page, in its <div class="field">."""
     sub = field["spec"]
-    name = sub["id"]
+    name = _e(sub["id"])
     kind = sub.get("type")
     if kind == "choice":
         inner = _choice(name, sub, field)
@@ -178,12 +168,10 @@ def group_field(context: template.Context, field: dict) -> SafeString:
     else:
         inner = _text(name, sub, field)
     reveal = field.get("reveal")
-    shows = format_html(
-        ' data-show-name="{}" data-show-values="{}"{}', reveal["name"], reveal["values"],
-        mark_safe(' data-show-not="1"') if reveal["negate"] else "",
+    shows = (
+        f' data-show-name="{_e(reveal["name"])}" data-show-values="{_e(reveal["values"])}"'
+        + (' data-show-not="1"' if reveal["negate"] else "")
     ) if reveal else ""
-    return format_html(
-        '<div class="field{}"{}>\n{}\n</div>',
-        mark_safe(" has-error") if field["error"] else "", shows,
-        mark_safe("\n".join(str(part) for part in inner if part)),
-    )
+    has_error = " has-error" if field["error"] else ""
+    body = "\n".join(part for part in inner if part)
+    return mark_safe(f'<div class="field{has_error}"{shows}>\n{body}\n</div>')  # all escaped
