@@ -210,6 +210,14 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }
     }
+# Parts of pages that are the same for every visitor of a language (the site's header,
+# the session-expiry dialog): kept in each process, where reading one back is cheaper
+# than drawing it, and where a release (new templates, new translations) starts afresh.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 100},
+}
 # How long a cached public page is kept at most, in seconds (0: pages are not cached).
 # A catalog change or a new release shows at once (both are in the key); this bounds how
 # long other changes (payment methods, online forms) take to show.

@@ -68,7 +68,10 @@ class PrefixClearingRedisCache(RedisCache):
 
 def redis_cache_settings(url: str, name: str) -> dict:
     """CACHES as production has them with REDIS_URL, under a prefix of this process."""
+    from django.conf import settings
+
     return {
+        "fragments": settings.CACHES["fragments"],
         "default": {
             "BACKEND": f"{__name__}.PrefixClearingRedisCache",
             "LOCATION": url,

@@ -41,7 +41,9 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.translation import get_language
 
+from motcua.core.memo import Memo
 from motcua.portal.glossary import TERMS_BY_SLUG, terms_found
 from motcua.portal.help import desk_help
 
@@ -51,23 +53,31 @@ ANCHOR = "tu-ngu-"  # the list item of term <slug> is #tu-ngu-<slug>
 _MARKED = re.compile(rf'<a class="term" href="#{ANCHOR}([a-z0-9-]+)"')
 
 
-@register.inclusion_tag("portal/_help.html", takes_context=True)
+# The box of each desk, drawn once per language: every question page shows one, and
+# drawing it cost a sixth of the page (issue 14). The desk's details are the key, so an
+# edit of them (motcua.portal.help memoizes them a minute) draws it anew.
+_boxes: Memo[SafeString] = Memo(seconds=None, size=512)
+
+
+@register.simple_tag(takes_context=True)
 def desk_help_box(
     context: template.Context,
     draft: Any = None,
     agency: Any = None,
     unit: Any = None,
     procedure_version: Any = None,
-) -> dict[str, Any]:
+) -> str:
     user = context.get("user")
     if user is None and (request := context.get("request")) is not None:
         user = getattr(request, "user", None)
-    return {
-        "help": desk_help(
-            user=user, draft=draft, agency=agency, unit=unit,
-            procedure_version=procedure_version,
-        )
-    }
+    help = desk_help(
+        user=user, draft=draft, agency=agency, unit=unit, procedure_version=procedure_version,
+    )
+    if help is None:
+        return ""
+    return _boxes.get(
+        (help, get_language()), lambda: render_to_string("portal/_help.html", {"help": help})
+    )
 
 
 @register.filter(is_safe=True)

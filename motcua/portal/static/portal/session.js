@@ -12,6 +12,10 @@
   var lead = Math.min(300000, idle / 2), deadline, ended = false, sending = false;
   var form = box.querySelector("form");
   var parts = box.querySelectorAll("[data-state]");
+  // Signing in again comes back here (the dialog's HTML is the same on every page).
+  var again = box.querySelector("[data-state=ended] a");
+  var here = encodeURIComponent(location.pathname + location.search).replace(/%2F/g, "/");
+  again.setAttribute("href", again.getAttribute("href") + "?next=" + here);
 
   function show(state) {
     for (var i = 0; i < parts.length; i++) {
