@@ -132,6 +132,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=2
     )
+    # The same backend, but its health check polls the socket instead of a round trip
+    # (motcua/core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "motcua.core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Internationalisation --------------------------------------------------
