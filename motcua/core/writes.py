@@ -86,35 +86,104 @@ def _chainable(obj: models.Model) -> bool:
     )
 
 
+# The SQL of each write's shape (model, columns, which values are NULL, which keys name
+# an earlier write), as the ORM compiled it the first time: compiling INSERT and UPDATE
+# anew for every write was two fifths of a dossier action (issue 14, bench/lifecycle.py).
+# A shape is kept only when the parameters worked out here (each field's pre_save and
+# get_db_prep_save, as the compilers do) equal those the ORM gave with it; a value that
+# is an expression is always compiled, but for a RawSQL subquery (a notification's
+# channel), whose text is part of the shape and whose parameters are taken in place.
+_shapes: dict[tuple, str | None] = {}
+
+
+def _prepared(field: models.Field, value: object, connection) -> object:
+    return field.get_db_prep_save(value, connection=connection)
+
+
+def _same(ours: tuple, theirs: tuple) -> bool:
+    # psycopg's Json/Jsonb wrappers compare by identity: compare what they wrap.
+    return len(ours) == len(theirs) and all(
+        a == b or (type(a) is type(b) and hasattr(a, "obj") and a.obj == b.obj)
+        for a, b in zip(ours, theirs, strict=True)
+    )
+
+
+def _is_expression(value: object) -> bool:
+    return hasattr(value, "resolve_expression") or hasattr(value, "prepare_database_save")
+
+
 def _update_sql(write: Update, using: str) -> tuple[str, tuple]:
     obj, meta = write.obj, write.obj._meta
-    values = []
-    for name in write.fields:
-        column = meta.get_field(name)
-        values.append((column, None, column.pre_save(obj, False)))
+    connection = connections[using]
+    columns = [meta.get_field(name) for name in write.fields]
+    values = [column.pre_save(obj, False) for column in columns]
+    key = params = None
+    if not any(_is_expression(value) for value in values):
+        prepared = [_prepared(c, v, connection) for c, v in zip(columns, values, strict=True)]
+        key = ("update", type(obj), using, tuple(write.fields),
+               tuple(value is None for value in prepared))
+        params = (*(v for v in prepared if v is not None),
+                  meta.pk.get_db_prep_value(obj.pk, connection))
+        if (sql := _shapes.get(key)) is not None:
+            return sql, params
     query = UpdateQuery(type(obj))
-    query.add_update_fields(values)
+    query.add_update_fields([(c, None, v) for c, v in zip(columns, values, strict=True)])
     query.add_q(Q(pk=obj.pk))
-    sql, params = query.get_compiler(using).as_sql()
-    return f"{sql} RETURNING 1", tuple(params)
+    sql, compiled = query.get_compiler(using).as_sql()
+    sql = f"{sql} RETURNING 1"
+    if key is not None and key not in _shapes:
+        _shapes[key] = sql if _same(params, tuple(compiled)) else None
+    return sql, tuple(compiled)
+
+
+def _values_shape(
+    fields: list[models.Field], values: list, connection
+) -> tuple[tuple, tuple] | None:
+    """Which values are SQL of their own (a RawSQL subquery, by its text) and the
+    parameters of all, in order; None when one is another kind of expression."""
+    shape, params = [], []
+    for column, value in zip(fields, values, strict=True):
+        if isinstance(value, RawSQL):
+            shape.append(value.sql)
+            params.extend(value.params)
+        elif _is_expression(value):
+            return None
+        else:
+            shape.append(None)
+            params.append(_prepared(column, value, connection))
+    return tuple(shape), tuple(params)
 
 
 def _insert_sql(write: Insert, using: str, names: dict[int, str]) -> tuple[str, tuple]:
     obj, meta = write.obj, write.obj._meta
-    qn = connections[using].ops.quote_name
-    for attname, target in write.links.items():
-        source = names[id(target)]
-        setattr(obj, attname, RawSQL(f"SELECT {qn(target._meta.pk.column)} FROM {source}", ()))
+    connection = connections[using]
     fields = [
         f for f in meta.local_concrete_fields
         if not f.generated and not (f is meta.auto_field and obj.pk is None)
     ]
+    links = {attname: names[id(target)] for attname, target in write.links.items()}
+    unlinked = [f for f in fields if f.attname not in links]
+    values = _values_shape(unlinked, [f.pre_save(obj, True) for f in unlinked], connection)
+    if values is not None:
+        key = ("insert", type(obj), using, tuple(f.attname for f in fields),
+               tuple(sorted(links.items())), values[0])
+        if (sql := _shapes.get(key)) is not None:
+            return sql, values[1]
+    qn = connection.ops.quote_name
+    for attname, target in write.links.items():
+        source = names[id(target)]
+        setattr(obj, attname, RawSQL(f"SELECT {qn(target._meta.pk.column)} FROM {source}", ()))
     query = InsertQuery(type(obj))
     query.insert_values(fields, [obj])
     compiler = query.get_compiler(using)
     compiler.returning_fields = [meta.pk]
-    [(sql, params)] = compiler.as_sql()
-    return sql, tuple(params)
+    [(sql, compiled)] = compiler.as_sql()
+    if values is not None and key not in _shapes:
+        # What the compiler saved (its pre_save left each value on the object).
+        saved = _values_shape(unlinked, [getattr(obj, f.attname) for f in unlinked], connection)
+        kept = saved is not None and saved[0] == values[0] and _same(saved[1], tuple(compiled))
+        _shapes[key] = sql if kept else None
+    return sql, tuple(compiled)
 
 
 def _save_chained(writes: tuple[Insert | Update, ...], using: str) -> None:
