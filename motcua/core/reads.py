@@ -40,7 +40,7 @@ _MARK = 2_147_000_000
 
 
 class _Compiled:
-    def __init__(self, compiler: Any, sql: str, order: list[int]) -> None:
+    def __init__(self, compiler: Any, sql: str, order: list[int], using: str) -> None:
         self.compiler = compiler
         self.sql = sql
         self.order = order  # SQL parameter j takes the value of argument order[j]
@@ -49,7 +49,8 @@ class _Compiled:
         self.model = klass["model"]
         self.span = slice(first, last)
         self.names = [col[0].target.attname for col in compiler.select[first:last]]
-        self.klass_info = klass
+        # Stateless between rows, as ModelIterable uses them: built once, not per read.
+        self.populators = get_related_populators(klass, compiler.select, using)
         self.converters = compiler.get_converters(
             [col[0] for col in compiler.select[: compiler.col_count]]
         )
@@ -79,7 +80,7 @@ class KeyRead(Generic[M]):
             order.append(found[0])
         if sorted(set(order)) != list(range(len(marks))):
             raise ValueError("KeyRead: every argument must appear in the query")
-        return _Compiled(compiler, sql, order)
+        return _Compiled(compiler, sql, order, connection.alias)
 
     def one(self, using: str = "default", **values: int | str) -> M | None:
         """The row the values name (with its `select_related` objects), or None."""
@@ -102,8 +103,6 @@ class KeyRead(Generic[M]):
         if compiled.converters:
             row = next(compiled.compiler.apply_converters([row], compiled.converters))
         obj = compiled.model.from_db(using, compiled.names, row[compiled.span])
-        for populator in get_related_populators(
-            compiled.klass_info, compiled.compiler.select, using
-        ):
+        for populator in compiled.populators:
             populator.populate(row, obj)
         return obj

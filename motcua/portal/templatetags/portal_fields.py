@@ -48,15 +48,18 @@ def _error(name: str, error: str) -> str:
             f"</span> {_e(error)}</p>")
 
 
+def _described(name: str, hinted: bool, error: str) -> str:
+    """The ids aria-describedby names: the hint, then the error, those there are."""
+    return " ".join(([f"f-{name}-hint"] if hinted else []) + ([f"f-{name}-error"] if error else []))
+
+
 def _invalid(name: str, error: str) -> str:
     return f' aria-invalid="true" aria-describedby="f-{name}-error"' if error else ""
 
 
 def _choice(name: str, sub: dict, field: dict) -> list[str]:
     hint, error, label = sub.get("hint"), field["error"], sub.get("label", "")
-    described = " ".join(
-        ([f"f-{name}-hint"] if hint else []) + ([f"f-{name}-error"] if error else [])
-    )
+    described = _described(name, bool(hint), error)
     out = [
         f'<fieldset aria-describedby="{described}">' if described else "<fieldset>",
         f"<legend{_lang(label)}>{_e(label)}</legend>",
@@ -128,10 +131,7 @@ def _text(name: str, sub: dict, field: dict) -> list[str]:
         attrs += ' maxlength="15"'
     if kind == "date":
         attrs += f' data-date-words="f-{name}-words"'
-    described = " ".join(
-        ([f"f-{name}-hint"] if hinted else []) + ([f"f-{name}-error"] if error else [])
-    )
-    if described:
+    if described := _described(name, hinted, error):
         attrs += f' aria-describedby="{described}"'
     if error:
         attrs += ' aria-invalid="true"'
